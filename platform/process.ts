@@ -1,0 +1,31 @@
+import type { Logger } from './logger';
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM and exits. A second signal, or a stop that takes longer than
+ * `graceMs`, exits at once — a process that ignores Ctrl-C is worse than one that drops a request.
+ */
+export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), graceMs);
+    force.unref();
+    stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error('shutdown failed', { err });
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Reads and validates config, or prints every bad variable and exits 2 — the one startup failure mode. */
+export function fatal(log: Logger, err: unknown): never {
+  log.error('failed to start', { err: err instanceof Error ? err.message : String(err) });
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,4 @@
+export * from './faults';
+export * from './router';
+export * from './sandbox-server';
+export * from './token-store';

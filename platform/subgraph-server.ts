@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { ErrorCode, toGraphQLError } from './errors';
+import type { Logger } from './logger';
+import { snapshot } from './metrics';
+
+/** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+
+export interface SubgraphServerOptions<C extends BaseContext> {
+  name: string;
+  schema: GraphQLSchema;
+  /** builds the per-request context (DataLoaders are created here so they never outlive a request) */
+  context: (req: IncomingMessage) => Promise<C> | C;
+  log: Logger;
+  routes?: HttpRoute[];
+  /** extra readiness check, e.g. the database answers */
+  ready?: () => Promise<boolean>;
+  maxBodyBytes?: number;
+}
+
+export interface RunningSubgraph {
+  server: Server;
+  apollo: ApolloServer<BaseContext>;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 });
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Formats every error leaving a subgraph: our AppErrors keep their code, GraphQL validation errors keep
+ * theirs, anything else is logged and masked as INTERNAL_SERVER_ERROR so no stack or secret leaks.
+ */
+export function formatSubgraphError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const mapped = toGraphQLError(error);
+    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
+  };
+}
+
+/**
+ * Apollo Server on a plain node:http server, plus `/healthz`, `/readyz`, `/metrics` and any extra routes.
+ * Built as a function of its inputs (no env, no globals) so tests start it on port 0.
+ */
+export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphServerOptions<C>, port: number, host = '127.0.0.1'): Promise<RunningSubgraph> {
+  const { log } = opts;
+  const apollo = new ApolloServer<C>({
+    schema: opts.schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    formatError: formatSubgraphError(log),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  const limit = opts.maxBodyBytes ?? 1024 * 1024;
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://subgraph');
+    try {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
+      if (url.pathname === '/readyz') {
+        const ok = opts.ready ? await opts.ready().catch(() => false) : true;
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name });
+      }
+      if (url.pathname === '/metrics') return sendJson(res, 200, snapshot());
+      for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
+      if (url.pathname !== '/graphql') return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const raw = req.method === 'POST' ? await readBody(req, limit) : '';
+      let body: unknown = raw;
+      if (raw && (headers.get('content-type') ?? '').includes('json')) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+        }
+      }
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => Promise.resolve(opts.context(req)),
+      });
+      res.statusCode = response.status ?? 200;
+      for (const [k, v] of response.headers) res.setHeader(k, v);
+      if (response.body.kind === 'complete') return res.end(response.body.string);
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      if (status === 500) log.error('subgraph request failed', { err: err as Error });
+      if (!res.headersSent) sendJson(res, status, { errors: [{ message: (err as Error).message, extensions: { code: status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    server,
+    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    port: actual,
+    url: `http://${host}:${actual}/graphql`,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await apollo.stop();
+    },
+  };
+}
