@@ -29,6 +29,27 @@ const subgraphs: Record<string, SubgraphCodegen> = {
       Diagnostic: '../../vendors/mmp/types#MmpDiagnostic',
     },
   },
+  order: {
+    contextType: './context#OrderContext',
+    mappers: {
+      Order: './store#OrderRow',
+      OrderTicket: './store#OrderRow',
+      OrderStatusEvent: './store#OrderEvent',
+      Estate: '../../vendors/vitec/types#VitecEstate',
+      EstateAddress: '../../vendors/vitec/types#VitecAddress',
+    },
+  },
+  capacity: {
+    contextType: './context#CapacityContext',
+    mappers: {
+      Workshop: './mappers#WorkshopRef',
+      WorkshopCapacityDay: '../../vendors/customerconnect/types#CcCapacityDay',
+      WorkshopOpeningInterval: '../../vendors/customerconnect/types#CcOpeningInterval',
+      WorkshopWorkTypeCapacity: '../../vendors/customerconnect/types#CcWorkTypeCapacity',
+      PublishCapacityResult: './mappers#PublishOutcome',
+      CapacityPost: './mappers#PostedDays',
+    },
+  },
 };
 
 const sharedScalars: Record<string, string> = {

@@ -5,7 +5,8 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-const SECRET_KEY = /(token|secret|password|passwd|authorization|api[-_]?key|cookie|credential|signature)/i;
+// A key is secret when its name ends in one of these words: accessToken, client_secret, x-api-key, …
+const SECRET_KEY = /(token|secret|password|passwd|authorization|api[-_]?key|cookie|credentials?|signature)$/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -15,7 +16,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1), code: (value as { code?: unknown }).code };
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && k !== 'tokenRequests' ? '[redacted]' : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
     return out;
   }
   return value;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode, toGraphQLError } from './errors';
 import type { Logger } from './logger';
@@ -75,7 +75,8 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;

@@ -1,7 +1,14 @@
 import { coreEnv } from './core';
 import { ConfigError, parseSection, type EnvSection } from './define';
+import { customerConnectEnv } from './customerconnect';
+import { carsysEnv } from './carsys';
+import { customerEnv } from './customer';
 import { mmpEnv } from './mmp';
+import { vitecEnv } from './vitec';
+import { authEnv } from './auth';
+import { ozmapEnv } from './ozmap';
 import { portsEnv } from './ports';
+import { sandboxEnv } from './sandbox';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -12,6 +19,13 @@ export const envSections = {
   core: coreEnv,
   ports: portsEnv,
   mmp: mmpEnv,
+  vitec: vitecEnv,
+  auth: authEnv,
+  sandbox: sandboxEnv,
+  ozmap: ozmapEnv,
+  carsys: carsysEnv,
+  customer: customerEnv,
+  customerconnect: customerConnectEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;

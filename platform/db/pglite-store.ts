@@ -10,12 +10,20 @@ export async function createPgliteStore(dir?: string): Promise<Store> {
   if (dir) mkdirSync(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
   const normalise = (r: { rows: unknown[]; affectedRows?: number }) => ({ rows: r.rows, rowCount: r.affectedRows ?? r.rows.length });
+  // Like `pg`, a query without parameters goes through the simple protocol, so a migration file with
+  // several statements runs; its answer is the last statement's.
+  type Runner = Pick<PGlite, 'query' | 'exec'>;
+  const run = async <T>(on: Runner, sql: string, params?: unknown[]) => {
+    if (params?.length) return normalise(await on.query<T>(sql, params)) as { rows: T[]; rowCount: number };
+    const results = await on.exec(sql);
+    return normalise(results.at(-1) ?? { rows: [] }) as { rows: T[]; rowCount: number };
+  };
   return {
     engine: 'pglite',
-    query: async <T>(sql: string, params?: unknown[]) => normalise(await db.query<T>(sql, params)) as { rows: T[]; rowCount: number },
+    query: <T>(sql: string, params?: unknown[]) => run<T>(db, sql, params),
     transaction: (fn) =>
       db.transaction(async (t) => {
-        const tx: Queryable = { query: async <T>(sql: string, params?: unknown[]) => normalise(await t.query<T>(sql, params)) as { rows: T[]; rowCount: number } };
+        const tx: Queryable = { query: <T>(sql: string, params?: unknown[]) => run<T>(t, sql, params) };
         return fn(tx);
       }),
     close: () => db.close(),

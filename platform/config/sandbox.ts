@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { envVar, nonNegativeInt } from './define';
+
+const rate = z.coerce.number().min(0).max(1).default(0);
+
+/** Faults every sandbox process starts with; `POST /__sandbox/faults` changes them at run time. */
+export const sandboxEnv = {
+  SANDBOX_LATENCY_MS: envVar(nonNegativeInt(0), 'Latency a vendor sandbox adds to every vendor call, in milliseconds'),
+  SANDBOX_ERROR_RATE: envVar(rate, 'Share of sandbox data calls answered with the vendor 500 error (0..1)'),
+  SANDBOX_MALFORMED_RATE: envVar(rate, 'Share of sandbox data calls answered with a truncated JSON body (0..1)'),
+};

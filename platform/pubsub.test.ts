@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from './logger';
+import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub';
+import { closeRedis, connectRedis, type RedisClient } from './redis';
+
+const waitFor = async (cond: () => boolean, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('memory pub/sub', () => {
+  it('delivers to every listener of a channel once and stops after unsubscribe', async () => {
+    const ps = createMemoryPubSub();
+    const a: string[] = [];
+    const b: string[] = [];
+    const offA = await ps.subscribe('c', (m) => a.push(m));
+    await ps.subscribe('c', (m) => b.push(m));
+    await ps.subscribe('other', () => a.push('wrong channel'));
+    await ps.publish('c', '1');
+    await offA();
+    await ps.publish('c', '2');
+    expect(a).toEqual(['1']);
+    expect(b).toEqual(['1', '2']);
+    await ps.close();
+  });
+});
+
+const redisUrl = process.env.REDIS_URL;
+describe.runIf(redisUrl)('Redis pub/sub (REDIS_URL)', () => {
+  const clients: RedisClient[] = [];
+  const buses: PubSub[] = [];
+  const instance = async () => {
+    const c = await connectRedis(redisUrl!, silentLogger);
+    clients.push(c);
+    const ps = createRedisPubSub(c, silentLogger);
+    buses.push(ps);
+    return ps;
+  };
+  afterAll(async () => {
+    for (const b of buses) await b.close();
+    for (const c of clients) await closeRedis(c);
+  });
+
+  it('two instances: every listener on either receives each message exactly once, in order', async () => {
+    const channel = `test:pubsub:${randomUUID()}`;
+    const one = await instance();
+    const two = await instance();
+    const got: Record<string, string[]> = { a: [], b: [], c: [] };
+    await one.subscribe(channel, (m) => got.a!.push(m));
+    await one.subscribe(channel, (m) => got.b!.push(m));
+    await two.subscribe(channel, (m) => got.c!.push(m));
+    for (let i = 0; i < 20; i++) await (i % 2 ? one : two).publish(channel, String(i));
+    const expected = Array.from({ length: 20 }, (_, i) => String(i));
+    await waitFor(() => got.a!.length === 20 && got.b!.length === 20 && got.c!.length === 20);
+    await new Promise((r) => setTimeout(r, 100)); // nothing extra arrives late
+    expect(got).toEqual({ a: expected, b: expected, c: expected });
+  });
+
+  it('unsubscribing the last local listener stops delivery; channels are independent', async () => {
+    const ch1 = `test:pubsub:${randomUUID()}`;
+    const ch2 = `test:pubsub:${randomUUID()}`;
+    const ps = await instance();
+    const pub = await instance();
+    const got: string[] = [];
+    const off = await ps.subscribe(ch1, (m) => got.push(`1:${m}`));
+    await ps.subscribe(ch2, (m) => got.push(`2:${m}`));
+    await pub.publish(ch1, 'x');
+    await pub.publish(ch2, 'y');
+    await waitFor(() => got.length === 2);
+    await off();
+    await pub.publish(ch1, 'lost');
+    await pub.publish(ch2, 'z');
+    await waitFor(() => got.length === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual(['1:x', '2:y', '2:z']);
+  });
+});

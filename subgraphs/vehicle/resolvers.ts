@@ -1,0 +1,172 @@
+import { badInput } from '../../platform/errors';
+import { displayPlate, normalisePlate } from '../../platform/plates';
+import { scalarResolvers, toDecimal } from '../../platform/scalars';
+import type { Resolvers } from './resolvers.generated';
+
+/** MMP amounts are euros; the network is French. */
+const EUR = (amount: number) => ({ amount: toDecimal(amount)!, currency: 'EUR' });
+const member = (m: { memberId: number | null; memberPoSCode: string | null; memberTradeName: string | null }) =>
+  m.memberId === null ? null : { id: String(m.memberId), posCode: m.memberPoSCode, tradeName: m.memberTradeName };
+const earliest = (...dates: (string | null)[]) => dates.filter((d): d is string => !!d).sort()[0] ?? null;
+const MAX_PLATES = 100;
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: {
+    // The full record is loaded here, so an unknown plate is reported on `vehicle` itself (NOT_FOUND)
+    // and every facet the query asks for is then served from that one call.
+    async vehicle(_, { plate }, { loaders }) {
+      const key = normalisePlate(plate);
+      await loaders.record(key);
+      return { plate: key };
+    },
+    vehicles(_, { plates }, { loaders }) {
+      if (plates.length > MAX_PLATES) throw badInput(`at most ${MAX_PLATES} plates per query (got ${plates.length})`, { argument: 'plates' });
+      return plates.map(async (plate) => {
+        const key = normalisePlate(plate);
+        await loaders.record(key);
+        return { plate: key };
+      });
+    },
+  },
+  Vehicle: {
+    // Another subgraph handed us the plate: trust its key and load facets on demand.
+    __resolveReference: (ref) => ({ plate: normalisePlate(ref.plate) }),
+    displayPlate: ({ plate }) => displayPlate(plate),
+    information: ({ plate }, _, { loaders }) => loaders.facet(plate, 'information'),
+    diagnostic: ({ plate }, _, { loaders }) => loaders.facet(plate, 'diagnostic'),
+    importedClients: ({ plate }, _, { loaders }) => loaders.facet(plate, 'importedClients'),
+    clients: ({ plate }, _, { loaders }) => loaders.facet(plate, 'clients'),
+    operations: ({ plate }, _, { loaders }) => loaders.facet(plate, 'operations'),
+    forecasts: ({ plate }, _, { loaders }) => loaders.facet(plate, 'forecasts'),
+    importedInvoiceLines: ({ plate }, _, { loaders }) => loaders.facet(plate, 'importedInvoiceLines'),
+    invoices: ({ plate }, _, { loaders }) => loaders.facet(plate, 'invoices'),
+    campaignReminders: ({ plate }, _, { loaders }) => loaders.facet(plate, 'campaignReminders'),
+  },
+  VehicleInformation: {
+    vin: (v) => v.vehicleVIN ?? (v.vehicleVariante && /^[A-HJ-NPR-Z0-9]{17}$/.test(v.vehicleVariante) ? v.vehicleVariante : null),
+    brand: (v) => v.vehicleBrand,
+    model: (v) => v.vehicleModel,
+    energy: (v) => v.vehicleEnergy,
+    variant: (v) => v.vehicleVariante,
+    releaseDate: (v) => v.vehicleReleaseDate,
+    lastVisitDate: (v) => v.vehicleLastVisitDate,
+    lastVisitMileage: (v) => v.vehicleLastVisitMileage,
+    currentMileageEstimate: (v) => v.vehicleCurrentMilageEstimated,
+    monthlyMileageEstimate: (v) => v.monthlyMilageEstimated,
+    lastTechnicalControlDate: (v) => v.vehicleLastTechnicalControlDate,
+    nextTechnicalControlDate: (v) => v.vehicleNextTechnicalControlDate,
+  },
+  ImportedClient: {
+    dmsId: (c) => c.clientDmsId,
+    title: (c) => c.clientCivilite,
+    lastName: (c) => c.clientNom,
+    firstName: (c) => c.clientPrenom,
+    companyName: (c) => c.clientRaisonSociale,
+    address: (c) => c.clientAdresse,
+    postcode: (c) => c.clientCodePostal,
+    city: (c) => c.clientVille,
+    email: (c) => c.clientEmail,
+    phone: (c) => c.clientTelephone,
+    mobile: (c) => c.clientPortable,
+    workshopNationalId: (c) => c.workshopNationalId,
+    vin: (c) => c.vehicleVIN,
+    lastVisitMileage: (c) => c.vehicleLastVisitMileage,
+    lastTechnicalControlDate: (c) => c.vehicleLastTechnicalControlDate,
+    nextTechnicalControlDate: (c) => c.vehicleNextTechnicalControlDate,
+    lastAntipollutionControlDate: (c) => c.vehicleLastAntipollutionControlDate,
+    nextAntipollutionControlDate: (c) => c.vehicleNextAntipollutionControlDate,
+  },
+  VehicleClient: {
+    id: (c) => String(c.clientId),
+    title: (c) => c.clientCivilite,
+    firstName: (c) => c.clientPrenom,
+    lastName: (c) => c.clientNom,
+    companyName: (c) => c.clientRaisonSociale,
+    address: (c) => c.clientAdresse,
+    postcode: (c) => c.clientCodePostal,
+    city: (c) => c.clientVille,
+    email: (c) => c.clientEmail,
+    phone: (c) => c.clientTelephone,
+    mobile: (c) => c.clientPortable,
+    remindBySms: (c) => c.relanceSms,
+    remindByEmail: (c) => c.relanceEmail,
+    remindByPost: (c) => c.relanceCourrier,
+    privacy: (c) => (c.viePrivee ? c.viePrivee.split('|').map((s) => s.trim()).filter(Boolean) : []),
+    member: (c) => member(c),
+  },
+  Operation: {
+    date: (o) => o.operationDate,
+    mileage: (o) => o.operationMileage,
+    jobId: (o) => o.privateJobId,
+    jobLabel: (o) => o.privateJobLabel,
+    jobCode: (o) => o.jobCode,
+    description: (o) => o.jobLabel,
+    invoiceDmsId: (o) => o.invoiceDmsId,
+    workshop: (o) => o.memberTradeName,
+  },
+  Forecast: {
+    jobId: (f) => f.privateJobId,
+    label: (f) => f.privateJobLabel,
+    lastJobDate: (f) => f.lastJobDate,
+    mileageBasedDate: (f) => f.milageBasedEstimatedDate,
+    periodicBasedDate: (f) => f.periodicBasedEstimatedDate,
+    checkBasedDate: (f) => f.checkBasedEstimatedDate,
+    dueDate: (f) => earliest(f.milageBasedEstimatedDate, f.periodicBasedEstimatedDate, f.checkBasedEstimatedDate),
+    information: (f) => f.forecastInformations,
+  },
+  ImportedInvoiceLine: {
+    invoiceId: (l) => String(l.invoiceId),
+    invoiceDmsId: (l) => l.invoiceDmsId,
+    invoiceDate: (l) => l.invoiceDate,
+    invoiceAmount: (l) => EUR(l.invoiceAmount),
+    workshopNationalId: (l) => l.workshopNationalId,
+    clientDmsId: (l) => l.clientDmsId,
+    vin: (l) => l.vehicleVIN,
+    mileage: (l) => l.vehicleMileage,
+    packageCode: (l) => l.packageCode || null,
+    packageLabel: (l) => l.packageLabel || null,
+    jobCode: (l) => l.jobCode || null,
+    jobLabel: (l) => l.jobLabel || null,
+    partQuantity: (l) => toDecimal(l.partQuantity),
+    partReference: (l) => l.partReference || null,
+    partBrand: (l) => l.partBrand || null,
+    partLabel: (l) => l.partLabel || null,
+  },
+  Invoice: {
+    dmsId: (i) => i.invoiceDmsId,
+    date: (i) => i.invoiceDate,
+    amount: (i) => EUR(i.invoiceAmount),
+    mileage: (i) => i.mileageOnInvoice,
+    member: (i) => member(i),
+    lines: (i) => i.invoiceContent,
+  },
+  InvoiceLine: {
+    jobId: (l) => l.privateJobId,
+    jobLabel: (l) => l.privateJobLabel,
+    source: (l) => l.privateUsedSource,
+    packageCode: (l) => l.packageCode || null,
+    packageLabel: (l) => l.packageLabel || null,
+    jobCode: (l) => l.jobCode || null,
+    jobDescription: (l) => l.jobLabel || null,
+    partQuantity: (l) => toDecimal(l.partQuantity),
+    partReference: (l) => l.partReference || null,
+    partBrand: (l) => l.partBrand || null,
+    partLabel: (l) => l.partLabel || null,
+  },
+  CampaignReminder: {
+    campaignId: (r) => String(r.campaignId),
+    label: (r) => r.campaignlabel,
+    type: (r) => r.campaignType,
+    sentAt: (r) => r.campaignDiffusionDate,
+    member: (r) => member(r),
+    channels: (r) => r.diffusionList.map((d) => d.diffusionLabel),
+    operations: (r) => r.operationList.map((o) => ({ id: String(o.operationId), label: o.operationLabel, offer: o.messageDescription })),
+    clientDmsId: (r) => r.clientDmsId,
+  },
+  Diagnostic: {
+    date: (d) => d.diagnosticDate,
+    mileage: (d) => d.diagnosticMileage,
+    alerts: (d) => d.alertList.map((a) => ({ code: a.alertCode, label: a.alertLabel, level: a.alertLevel.toUpperCase() as 'INFO' | 'WARNING' | 'CRITICAL' })),
+  },
+};

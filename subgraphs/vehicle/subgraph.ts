@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse } from 'graphql';
+import type { MmpClient } from '../../vendors/mmp/client';
+import type { VehicleContext } from './context';
+import { createVehicleLoaders } from './loaders';
+import { resolvers } from './resolvers';
+
+export const vehicleTypeDefs = parse(readFileSync(new URL('./vehicle.graphql', import.meta.url), 'utf8'));
+
+/** The Vehicle subgraph as a value: schema plus a per-request context factory. No env, no listening. */
+export function createVehicleSubgraph({ mmp }: { mmp: MmpClient }) {
+  return {
+    schema: buildSubgraphSchema([{ typeDefs: vehicleTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    context: (): VehicleContext => ({ loaders: createVehicleLoaders(mmp) }),
+  };
+}
