@@ -23,7 +23,17 @@ export async function connectRedis(url: string, log: Logger, name = 'redis'): Pr
     if (downLogged) log.info(`${name} reconnected`);
     downLogged = false;
   });
-  await client.connect().catch((err: Error) => log.warn(`${name} not reachable at start; will keep trying`, { err: err.message }));
+  // With a reconnect strategy, connect() stays pending for as long as Redis is away: wait a bounded time,
+  // then serve without it (commands fail fast and callers fall back) while the client keeps trying.
+  const connecting = client.connect().then(
+    () => true,
+    (err: Error) => {
+      log.warn(`${name} not reachable at start`, { err: err.message });
+      return false;
+    },
+  );
+  const connected = await Promise.race([connecting, new Promise<false>((r) => setTimeout(() => r(false), 2_500).unref())]);
+  if (!connected) log.warn(`${name} not reachable at start; serving without it and reconnecting in the background`);
   return client;
 }
 

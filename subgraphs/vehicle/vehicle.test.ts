@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpClient, type HttpClient } from '../../platform/http-client';
+import { silentLogger } from '../../platform/logger';
+import type { RunningSandbox } from '../../platform/sandbox';
+import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
+import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
+import { gql } from '../../test/support/graphql';
+import { createMmpClient } from '../../vendors/mmp/client';
+import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../../vendors/mmp/sandbox/server';
+import { createVehicleSubgraph } from './subgraph';
+
+let sandbox: RunningSandbox;
+let subgraph: RunningSubgraph;
+let http: HttpClient;
+
+beforeAll(async () => {
+  sandbox = await startMmpSandbox({ port: 0 });
+  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 2_000 });
+  const mmp = createMmpClient({
+    http,
+    tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
+    version: 'v1',
+    reseau: 'trif',
+    lang: 'en',
+    credentials: MMP_SANDBOX_CREDENTIALS,
+  });
+  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp }) }, 0);
+});
+afterAll(async () => {
+  await subgraph.close();
+  await http.close();
+  await sandbox.close();
+});
+beforeEach(async () => {
+  await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
+});
+
+const FIVE_FACETS = 'plate information { vin lastVisitMileage } forecasts { label dueDate } invoices { amount { amount currency } lines { partLabel } } operations { date jobLabel } campaignReminders { label sentAt channels }';
+const path = (service: string) => `POST /api/v1/trif/service-external-client/vehicule/${service}`;
+
+describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
+  it('10 plates × 5 facets = 10 vision360 calls and 1 token call', async () => {
+    const plates = (await import('../../vendors/mmp/sandbox/fleet')).buildFleet().plates.slice(0, 10);
+    const res = await gql(subgraph.url, `query ($p: [String!]!) { vehicles(plates: $p) { ${FIVE_FACETS} } }`, { p: plates });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.vehicles).toHaveLength(10);
+    expect(sandbox.stats()).toMatchObject({ tokenRequests: 1, dataRequests: 10, byPath: { [path('vision360')]: 10 } });
+  });
+
+  it('the seed example: ABC123 information and forecasts', async () => {
+    const res = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate information { vin lastVisitMileage } forecasts { label } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.vehicle.information.vin).toBe('VF7RDRFJC9L554165');
+    expect(res.data!.vehicle.information.lastVisitMileage).toBeGreaterThan(0);
+    expect(res.data!.vehicle.forecasts.map((f: { label: string }) => f.label)).toContain('Filtre à air');
+  });
+
+  it('plates are normalised and duplicates cost one call', async () => {
+    const res = await gql(subgraph.url, '{ vehicles(plates: ["mj-006-cv", "MJ 006 CV", "MJ006CV"]) { plate displayPlate forecasts { label } } }');
+    expect(res.data!.vehicles.map((v: { plate: string }) => v.plate)).toEqual(['MJ006CV', 'MJ006CV', 'MJ006CV']);
+    expect(res.data!.vehicles[0].displayPlate).toBe('MJ-006-CV');
+    expect(sandbox.stats().dataRequests).toBe(1);
+  });
+
+  it('an invalid plate is BAD_USER_INPUT and reaches no vendor', async () => {
+    const res = await gql(subgraph.url, '{ vehicle(plate: "--") { plate } }');
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(sandbox.stats().dataRequests + sandbox.stats().tokenRequests).toBe(0);
+  });
+
+  it('an unknown plate is NOT_FOUND; in a list only that entry fails', async () => {
+    const one = await gql(subgraph.url, '{ vehicle(plate: "ZZ-999-ZZ") { plate } }');
+    expect(one.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const many = await gql(subgraph.url, '{ vehicles(plates: ["ABC123", "ZZ-999-ZZ", "!"]) { plate } }');
+    expect(many.data!.vehicles).toEqual([{ plate: 'ABC123' }, null, null]);
+    expect(many.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(
+      expect.arrayContaining([
+        [['vehicles', 1], 'NOT_FOUND'],
+        [['vehicles', 2], 'BAD_USER_INPUT'],
+      ]),
+    );
+  });
+
+  it('an entity reference asking one facet uses that facet service, two facets use vision360', async () => {
+    const one = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { forecasts { label } } } }', {
+      r: [{ __typename: 'Vehicle', plate: 'ABC123' }, { __typename: 'Vehicle', plate: 'DEF123' }],
+    });
+    expect(one.errors).toBeUndefined();
+    // (the token was fetched by an earlier test of this file and is still cached)
+    expect(sandbox.stats().byPath).toEqual({ [path('previsions')]: 2 });
+    await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
+    const two = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { forecasts { label } invoices { dmsId } } } }', {
+      r: [{ __typename: 'Vehicle', plate: 'ABC123' }],
+    });
+    expect(two.errors).toBeUndefined();
+    expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 1 });
+  });
+
+  it('money is an exact decimal string, never a float', async () => {
+    const res = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { invoices { amount { amount currency } } importedInvoiceLines { invoiceAmount { amount } partQuantity } } }');
+    for (const inv of res.data!.vehicle.invoices) {
+      expect(typeof inv.amount.amount).toBe('string');
+      expect(inv.amount.amount).toMatch(/^\d+(\.\d{1,2})?$/);
+      expect(inv.amount.currency).toBe('EUR');
+    }
+  });
+
+  it('vendor faults become coded errors, not crashes', async () => {
+    sandbox.setFaults({ errorRate: 1 });
+    const failed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate } }');
+    expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+    sandbox.setFaults({ errorRate: 0, malformedRate: 1 });
+    const malformed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate } }');
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_BAD_RESPONSE');
+    sandbox.setFaults({ malformedRate: 0, latencyMs: 2_500 });
+    const slow = await gql(subgraph.url, '{ vehicle(plate: "DEF123") { plate } }');
+    expect(slow.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+  });
+
+  it('every facet of the seed resolves', async () => {
+    const res = await gql(
+      subgraph.url,
+      `{ vehicle(plate: "ABC123") { plate displayPlate
+        information { vin brand model energy variant releaseDate lastVisitDate lastVisitMileage currentMileageEstimate monthlyMileageEstimate lastTechnicalControlDate nextTechnicalControlDate }
+        importedClients { dmsId lastName firstName email mobile workshopNationalId lastAntipollutionControlDate }
+        clients { id firstName lastName remindBySms remindByEmail remindByPost privacy member { id posCode tradeName } }
+        operations { date mileage jobId jobLabel description invoiceDmsId workshop }
+        forecasts { jobId label lastJobDate mileageBasedDate periodicBasedDate checkBasedDate dueDate information }
+        importedInvoiceLines { invoiceId invoiceDmsId invoiceDate invoiceAmount { amount } jobCode jobLabel partQuantity partReference }
+        invoices { dmsId date amount { amount } mileage member { tradeName } lines { jobId jobLabel source partBrand partLabel partQuantity } }
+        campaignReminders { campaignId label type sentAt channels operations { id label offer } member { posCode } }
+        diagnostic { date mileage alerts { code label level } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const v = res.data!.vehicle;
+    expect(v.importedClients.length).toBeGreaterThan(0);
+    expect(v.clients[0].member.tradeName).toBeTruthy();
+    expect(v.operations.length).toBeGreaterThan(0);
+    expect(v.importedInvoiceLines.length).toBeGreaterThanOrEqual(v.invoices.length);
+    expect(v.campaignReminders.every((r: { sentAt: string }) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(r.sentAt))).toBe(true);
+    expect(sandbox.stats().dataRequests).toBe(1);
+  });
+});
