@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import { envSections } from '../platform/config';
+import type { EnvSection } from '../platform/config/define';
+
+const headings: Record<string, string> = {
+  core: 'Core: logging, Redis, database, gateway',
+  ports: 'Ports and subgraph URLs (defaults are the ones `npm start` uses)',
+  sandbox: 'Vendor sandboxes: injected faults at start (POST /__sandbox/faults changes them at run time)',
+};
+
+/** The default a variable takes when unset, as text, or '' when it has none. */
+function defaultOf(schema: z.ZodTypeAny): string {
+  const r = schema.safeParse(undefined);
+  if (!r.success || r.data === undefined) return '';
+  return Array.isArray(r.data) ? r.data.join(',') : String(r.data);
+}
+
+/**
+ * `.env.example`, generated from the config sections so that it documents exactly the variables the
+ * code reads. Secrets are listed without their (sandbox) default values.
+ */
+export function renderEnvExample(): string {
+  const out = [
+    '# Switchboard configuration. Every variable is optional: unset, the embedded defaults and the local vendor',
+    '# sandboxes are used. Generated from platform/config by `npm run env:example`; a test fails when it is stale.',
+    '',
+  ];
+  for (const [name, section] of Object.entries(envSections)) {
+    out.push(`# --- ${headings[name] ?? name.toUpperCase()} ---`);
+    for (const [key, v] of Object.entries(section as EnvSection)) {
+      out.push(`# ${v.doc}`);
+      out.push(`${key}=${v.secret ? '' : defaultOf(v.schema)}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
