@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, redact } from './logger';
+
+describe('logging never prints a credential', () => {
+  it('replaces secret-named keys at any depth and bearer/basic values in strings', () => {
+    const lines: string[] = [];
+    const log = createLogger({ service: 't' }, 'debug', (l) => lines.push(l));
+    log.info('calling vendor', {
+      headers: { authorization: 'Bearer abc.def.ghi', 'x-api-key': 'k-123' },
+      body: { client_secret: 's3cret', password: 'hunter2', accessToken: 'tok', nested: [{ refresh_token: 'r' }] },
+      note: 'sent Basic dXNlcjpwYXNz to the vendor',
+      tokenCache: 'redis',
+      tokenRequests: 3,
+    });
+    const out = lines.join('\n');
+    for (const secret of ['abc.def.ghi', 'k-123', 's3cret', 'hunter2', '"tok"', '"r"', 'dXNlcjpwYXNz']) expect(out).not.toContain(secret);
+    const parsed = JSON.parse(lines[0]!);
+    expect(parsed.tokenCache).toBe('redis');
+    expect(parsed.tokenRequests).toBe(3);
+    expect(parsed.level).toBe('info');
+  });
+
+  it('respects the level', () => {
+    const lines: string[] = [];
+    const log = createLogger({}, 'warn', (l) => lines.push(l));
+    log.info('hidden');
+    log.warn('shown');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('redacts error messages too', () => {
+    expect(JSON.stringify(redact(new Error('401 for Bearer xyz')))).not.toContain('xyz');
+  });
+});
