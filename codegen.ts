@@ -13,6 +13,32 @@ interface SubgraphCodegen {
 }
 
 const subgraphs: Record<string, SubgraphCodegen> = {
+  coverage: {
+    contextType: './context#CoverageContext',
+    mappers: {
+      Coverage: './feasibility#CoverageResult',
+      CoveragePlan: './store#PlanRow',
+      CoveragePoint: '../../platform/geo#LatLng',
+      FibreBox: './mappers#FibreBoxRef',
+      ViableBox: '../../vendors/ozmap/types#OzmapViableBox',
+      UnviableBox: './feasibility#UnviableBoxResult',
+      PortReservation: './store#ReservationRow',
+      Prospect: './store#ProspectData',
+    },
+  },
+  customer: {
+    contextType: './context#CustomerContext',
+    mappers: {
+      Customer: './mappers#CustomerModel',
+      Vehicle: './mappers#VehicleRef',
+      CarsysAppointment: './mappers#AppointmentModel',
+      CarsysVehicleFacts: './mappers#AppointmentModel',
+      MmpCampaignClient: './mappers#CampaignClientModel',
+      MmpCampaign: '../../vendors/mmp/adherents-types#MmpCampagne',
+      MmpCampaignClientConnection: './campaign-connection#CampaignClientConnection',
+    },
+    scalars: { Upload: 'Blob' },
+  },
   vehicle: {
     contextType: './context#VehicleContext',
     mappers: {

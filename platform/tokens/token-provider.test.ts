@@ -8,7 +8,7 @@ import { createRedisTokenCache } from './redis-token-cache';
 import type { TokenCache } from './token-cache';
 import { TokenRejectedError, createTokenProvider, type FetchedToken, type TokenKey } from './token-provider';
 
-const key = (user = randomUUID()): TokenKey => ({ vendor: 'test', endpoint: 'http://vendor.test/token', client: 'c1', user });
+const key = (user: string = randomUUID()): TokenKey => ({ vendor: 'test', endpoint: 'http://vendor.test/token', client: 'c1', user });
 
 /** A token endpoint that counts its calls and hands out numbered tokens after `delayMs`. */
 function countingFetch(expiresIn = 7200, delayMs = 20) {

@@ -1,0 +1,47 @@
+import { loadConfig, localUrl } from '../../platform/config';
+import { createHttpClient } from '../../platform/http-client';
+import { createLogger } from '../../platform/logger';
+import { fatal, onShutdown } from '../../platform/process';
+import { closeRedis, connectRedis } from '../../platform/redis';
+import { startSubgraphServer } from '../../platform/subgraph-server';
+import { tokenProviderFromConfig } from '../../platform/tokens';
+import { CUSTOMERCONNECT, createCustomerConnectClient } from '../../vendors/customerconnect/client';
+import { createCapacitySubgraph } from './subgraph';
+
+const config = (() => {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    return fatal(createLogger({ service: 'capacity' }), err);
+  }
+})();
+const log = createLogger({ service: 'capacity' }, config.LOG_LEVEL);
+
+try {
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
+  const baseUrl = config.CUSTOMERCONNECT_BASE_URL ?? localUrl(config.CUSTOMERCONNECT_SANDBOX_PORT);
+  const vendorHttp = (url: string) => createHttpClient({ vendor: CUSTOMERCONNECT, baseUrl: url, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections: config.UPSTREAM_CONNECTIONS });
+  const http = vendorHttp(baseUrl);
+  // Production has the token server on its own host; locally both are the sandbox.
+  const authHttp = config.CUSTOMERCONNECT_AUTH_URL && config.CUSTOMERCONNECT_AUTH_URL !== baseUrl ? vendorHttp(config.CUSTOMERCONNECT_AUTH_URL) : http;
+  const customerConnect = createCustomerConnectClient({
+    http,
+    authHttp,
+    tokens: tokenProviderFromConfig(config, log, redis),
+    tokenPath: config.CUSTOMERCONNECT_TOKEN_PATH,
+    capacityPath: config.CUSTOMERCONNECT_CAPACITY_PATH,
+    publisher: { clientId: config.CUSTOMERCONNECT_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_CLIENT_SECRET },
+    reader: { clientId: config.CUSTOMERCONNECT_READER_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_READER_CLIENT_SECRET },
+  });
+  const subgraph = createCapacitySubgraph({ customerConnect });
+  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph }, config.CAPACITY_PORT);
+  log.info('Capacity subgraph listening', { url: server.url, customerconnect: http.baseUrl, auth: authHttp.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
+  onShutdown(log, async () => {
+    await server.close();
+    await http.close();
+    if (authHttp !== http) await authHttp.close();
+    await closeRedis(redis);
+  });
+} catch (err) {
+  fatal(log, err);
+}

@@ -1,0 +1,15 @@
+import { loadConfig } from '../../../platform/config';
+import { createLogger } from '../../../platform/logger';
+import { fatal, onShutdown } from '../../../platform/process';
+import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
+import { startCustomerConnectSandbox } from './server';
+
+const log = createLogger({ service: 'customerconnect-sandbox' });
+try {
+  const config = loadConfig(process.env);
+  const sandbox = await startCustomerConnectSandbox({ port: config.CUSTOMERCONNECT_SANDBOX_PORT, faults: sandboxFaultsFromConfig(config) });
+  log.info('CustomerConnect sandbox listening', { url: sandbox.url });
+  onShutdown(log, () => sandbox.close());
+} catch (err) {
+  fatal(log, err);
+}
