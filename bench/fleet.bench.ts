@@ -17,7 +17,7 @@ const QUERY = `query Fleet($plates: [String!]!) { vehicles(plates: $plates) {
   plate information { vin lastVisitMileage } forecasts { label dueDate } invoices { dmsId amount { amount } }
   operations { date jobLabel } campaignReminders { label sentAt } } }`;
 
-const stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { SANDBOX_LATENCY_MS: String(LATENCY), LOG_LEVEL: 'warn' } });
+const stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { SANDBOX_LATENCY_MS: String(LATENCY), LOG_LEVEL: 'warn', NODE_ENV: 'production' } });
 try {
   const mmp = stack.sandboxUrl('mmp');
   const run = async () => {

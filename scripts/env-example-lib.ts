@@ -6,6 +6,13 @@ const headings: Record<string, string> = {
   core: 'Core: logging, Redis, database, gateway',
   ports: 'Ports and subgraph URLs (defaults are the ones `npm start` uses)',
   sandbox: 'Vendor sandboxes: injected faults at start (POST /__sandbox/faults changes them at run time)',
+  mmp: 'MMP Vision 360 (Vehicle, Customer). Defaults are the MMP sandbox test values',
+  customerconnect: 'CustomerConnect platform (Capacity)',
+  carsys: 'Carsys pushes (Customer)',
+  customer: 'Customer subgraph',
+  vitec: 'Vitec Express Connect (Order)',
+  auth: 'Callers: partner API keys, frontend JWTs, gateway-to-subgraph identity',
+  ozmap: 'OZmap via Conecte.ai (Coverage)',
 };
 
 /** The default a variable takes when unset, as text, or '' when it has none. */

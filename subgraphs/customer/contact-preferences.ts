@@ -1,0 +1,63 @@
+import type { MmpBlacklistEntry } from '../../vendors/mmp/adherents-types';
+import { emailKey, phoneKey, type BlacklistIndex } from './blacklist-cache';
+import type { CustomerModel } from './mappers';
+
+export type PrivacyFlag = 'MOBILE_PHONE' | 'BUSINESS_PHONE' | 'PHONE' | 'EMAIL' | 'POST';
+
+/** MMP `viePrivee`: `telephone mobile | telephone professionnel | email` → flags; unknown words are ignored. */
+export function parsePrivacy(viePrivee: string | null | undefined): PrivacyFlag[] {
+  const out = new Set<PrivacyFlag>();
+  for (const raw of (viePrivee ?? '').split('|')) {
+    const w = raw.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
+    if (!w) continue;
+    if (w.includes('mobile') || w.includes('portable')) out.add('MOBILE_PHONE');
+    else if (w.includes('professionnel')) out.add('BUSINESS_PHONE');
+    else if (w.startsWith('telephone') || w === 'fixe') out.add('PHONE');
+    else if (w.includes('mail')) out.add('EMAIL');
+    else if (w.includes('courrier') || w.includes('adresse') || w.includes('postal')) out.add('POST');
+  }
+  return [...out];
+}
+
+export interface ContactPreferences {
+  sms: boolean;
+  email: boolean;
+  post: boolean;
+  privacy: PrivacyFlag[];
+  blacklisted: boolean;
+  basis: 'mmp-blacklist' | 'mmp-client' | 'default';
+}
+
+/**
+ * The blacklist answers first: by MMP client id for an MMP customer; for a customer from another source
+ * by mobile number or e-mail address (a Carsys person whose mobile is on the network's SMS blacklist must not get SMS from us either).
+ * Failing that, an MMP client's own flags; failing that, nothing is known and every channel is allowed —
+ * the blacklist is an opt-out list. A private channel is never allowed, whatever the reminder flag says.
+ */
+export function contactPreferences(customer: CustomerModel, blacklist: BlacklistIndex): ContactPreferences {
+  let entry: MmpBlacklistEntry | undefined;
+  // An MMP client is matched by its client id only: in MMP's data several clients may share an address.
+  if (customer.mmp) entry = blacklist.byClientId.get(customer.mmp.clientId);
+  else {
+    for (const m of [customer.privateContact.mobile, customer.businessContact.mobile]) {
+      const k = phoneKey(m);
+      entry ??= k ? blacklist.byMobile.get(k) : undefined;
+    }
+    for (const e of [customer.privateContact.email, customer.businessContact.email]) {
+      const k = emailKey(e);
+      entry ??= k ? blacklist.byEmail.get(k) : undefined;
+    }
+  }
+  const fromEntry = entry ? { sms: entry.relanceSms, email: entry.relanceEmail, post: customer.mmp?.relanceCourrier ?? true, viePrivee: entry.viePrivee } : undefined;
+  const fromClient = customer.mmp ? { sms: customer.mmp.relanceSms, email: customer.mmp.relanceEmail, post: customer.mmp.relanceCourrier, viePrivee: customer.mmp.viePrivee } : undefined;
+  const base = fromEntry ?? fromClient ?? { sms: true, email: true, post: true, viePrivee: null };
+  const privacy = parsePrivacy(base.viePrivee);
+  return {
+    sms: base.sms && !privacy.includes('MOBILE_PHONE'),
+    email: base.email && !privacy.includes('EMAIL'),
+    post: base.post && !privacy.includes('POST'),
+    privacy,
+    blacklisted: !!entry,
+    basis: fromEntry ? 'mmp-blacklist' : fromClient ? 'mmp-client' : 'default',
+  };
+}

@@ -1,0 +1,11 @@
+import type { MmpAdherentsClient } from '../../vendors/mmp/adherents-client';
+import type { CustomerClients, CustomerLoaders } from './loaders';
+import type { ZipLimits } from './zip-inspect';
+
+/** Per request: loaders live and die with the request. */
+export interface CustomerContext {
+  loaders: CustomerLoaders;
+  clients: CustomerClients;
+  adherents: MmpAdherentsClient;
+  importLimits: ZipLimits;
+}

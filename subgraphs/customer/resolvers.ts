@@ -1,0 +1,140 @@
+import { badInput } from '../../platform/errors';
+import { normalisePlate } from '../../platform/plates';
+import { scalarResolvers } from '../../platform/scalars';
+import { GraphQLError, GraphQLScalarType } from 'graphql';
+import type { StoredWorkOrder } from '../../vendors/carsys/work-order-store';
+import { campaignClientConnection } from './campaign-connection';
+import { contactPreferences } from './contact-preferences';
+import type { CustomerContext } from './context';
+import { customerFromCarsys, customerFromMmp, parseCustomerId, type CustomerModel } from './mappers';
+import type { Resolvers } from './resolvers.generated';
+import { inspectZip } from './zip-inspect';
+
+/** Files arrive as Blobs from the multipart route; anything else means the client did not use multipart. */
+const UploadScalar = new GraphQLScalarType({
+  name: 'Upload',
+  description: 'A file sent with the GraphQL multipart request spec.',
+  parseValue(v) {
+    if (v instanceof Blob) return v;
+    throw new GraphQLError('Upload must be sent as a file part of a multipart request (GraphQL multipart request spec)', { extensions: { code: 'BAD_USER_INPUT' } });
+  },
+  parseLiteral() {
+    throw new GraphQLError('Upload cannot be written inline; pass it as a variable in a multipart request', { extensions: { code: 'BAD_USER_INPUT' } });
+  },
+  serialize() {
+    throw new GraphQLError('Upload is an input-only scalar');
+  },
+});
+
+type Role = 'owner' | 'driver' | 'contractor';
+const roleId = (w: StoredWorkOrder, role: Role) => (role === 'owner' ? w.ownerId : role === 'driver' ? w.driverId : w.contractorId);
+
+async function person(ctx: CustomerContext, dealerId: string, personId: string | null): Promise<CustomerModel | null> {
+  if (!personId) return null;
+  const p = await ctx.loaders.persons.load({ dealerId, personId });
+  return p ? customerFromCarsys(dealerId, p) : null;
+}
+
+/** The person in `role` on the newest work order of the plate (by appointment date) that names one. */
+async function latestInRole(ctx: CustomerContext, plate: string, role: Role): Promise<CustomerModel | null> {
+  const orders = await ctx.loaders.workOrders.load(plate);
+  const w = orders.find((o) => roleId(o, role));
+  return w ? person(ctx, w.dealerId, roleId(w, role)) : null;
+}
+
+async function mmpCustomers(ctx: CustomerContext, plate: string): Promise<CustomerModel[]> {
+  const clients = await ctx.loaders.mmpClients.load(plate);
+  return clients.map((c) => customerFromMmp(ctx.clients.mmpNetwork, plate, c));
+}
+
+const sum = (prices: string[]) => {
+  // Cents as integers: exact for the two-decimal prices the receiver accepts.
+  const cents = prices.reduce((acc, p) => {
+    const [whole, frac = ''] = p.replace('-', '').split('.');
+    const v = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+    return acc + (p.startsWith('-') ? -v : v);
+  }, 0);
+  const sign = cents < 0 ? '-' : '';
+  const a = Math.abs(cents);
+  return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
+};
+
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Upload: UploadScalar,
+  Query: {
+    async customer(_, { id }, ctx) {
+      const parsed = parseCustomerId(id);
+      if (!parsed) throw badInput('not a customer id (expected mmp:<reseau>:<plate>:<clientId> or carsys:<dealer>:<personId>)', { argument: 'id' });
+      if (parsed.source === 'CARSYS') return person(ctx, parsed.dealerId, parsed.personId);
+      if (parsed.network !== ctx.clients.mmpNetwork) return null;
+      return (await mmpCustomers(ctx, normalisePlate(parsed.plate))).find((c) => c.id === id) ?? null;
+    },
+    mmpCampaignClients: (_, args, ctx) => campaignClientConnection(ctx.adherents, args),
+  },
+  Mutation: {
+    async importMmpClientsAndInvoices(_, { organizationId, file }, ctx) {
+      if (!/^[A-Za-z0-9_-]{1,40}$/.test(organizationId)) throw badInput('`organizationId` must be the adherent id (letters, digits, - or _)', { argument: 'organizationId' });
+      // Size first, from the part's length, before reading it; then signature and central directory.
+      if (file.size > ctx.importLimits.maxBytes) throw badInput(`the file is ${file.size} bytes; at most ${ctx.importLimits.maxBytes} bytes are accepted`, { argument: 'file' });
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const zip = inspectZip(bytes, ctx.importLimits);
+      const name = (file as Blob & { name?: string }).name || 'clients-factures.zip';
+      const result = await ctx.adherents.importClientsInvoices(organizationId, bytes, name);
+      return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes };
+    },
+  },
+  Vehicle: {
+    __resolveReference: (ref) => ({ plate: normalisePlate(ref.plate) }),
+    customers: (v, _, ctx) => mmpCustomers(ctx, v.plate),
+    owner: (v, _, ctx) => latestInRole(ctx, v.plate, 'owner'),
+    driver: (v, _, ctx) => latestInRole(ctx, v.plate, 'driver'),
+    contractor: (v, _, ctx) => latestInRole(ctx, v.plate, 'contractor'),
+    appointments: (v, _, ctx) => ctx.loaders.workOrders.load(v.plate),
+  },
+  Customer: {
+    async __resolveReference(ref, ctx) {
+      const parsed = parseCustomerId(ref.id);
+      if (!parsed) return null;
+      if (parsed.source === 'CARSYS') return person(ctx, parsed.dealerId, parsed.personId);
+      return (await mmpCustomers(ctx, normalisePlate(parsed.plate))).find((c) => c.id === ref.id) ?? null;
+    },
+    name: (c) => [c.firstName, c.lastName].filter(Boolean).join(' ') || c.company,
+    contactPreferences: async (c, _, ctx) => contactPreferences(c, await ctx.loaders.blacklist()),
+  },
+  CarsysAppointment: {
+    appointmentAt: (w) => w.appointmentAt,
+    createdAt: (w) => w.dmsCreatedAt,
+    totalPrice: (w) => sum(w.interventions.map((i) => i.price)),
+    vehicle: (w) => w,
+    owner: (w, _, ctx) => person(ctx, w.dealerId, w.ownerId),
+    driver: (w, _, ctx) => person(ctx, w.dealerId, w.driverId),
+    contractor: (w, _, ctx) => person(ctx, w.dealerId, w.contractorId),
+  },
+  CarsysVehicleFacts: {
+    make: (w) => w.vehicle.make,
+    model: (w) => w.vehicle.model,
+    plateAsPushed: (w) => w.vehicle.plate,
+    vin: (w) => w.vehicle.vin,
+    fuel: (w) => w.vehicle.fuel,
+    firstRegistrationDate: (w) => w.vehicle.firstRegistrationDate,
+    apkDate: (w) => w.vehicle.apkDate,
+  },
+  MmpCampaignClient: {
+    campaign: (n) => n.campaign,
+    title: (n) => n.client.civilite,
+    firstName: (n) => n.client.prenom,
+    lastName: (n) => n.client.nom,
+    vehicle: (n) => ({ plate: normalisePlate(n.client.vehicule.immatriculation) }),
+    vehicleMake: (n) => n.client.vehicule.marque,
+    vehicleModel: (n) => n.client.vehicule.modele,
+    operation: (n) => n.client.operation,
+    promotions: (n) => n.client.promotion,
+    diffusion: (n) => ({ sms: n.client.diffusion.sms, email: n.client.diffusion.email, post: n.client.diffusion.courrier }),
+  },
+  MmpCampaign: {
+    diffusionDate: (c) => c.dateDiffusion,
+    predictionDate: (c) => c.datePrediction,
+    creationDate: (c) => c.dateCreation,
+  },
+};

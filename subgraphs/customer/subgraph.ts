@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse } from 'graphql';
+import type { Store } from '../../platform/db';
+import type { Logger } from '../../platform/logger';
+import type { HttpRoute } from '../../platform/subgraph-server';
+import { createCarsysPushReceiver } from '../../vendors/carsys/push-receiver';
+import { createCarsysWorkOrderStore } from '../../vendors/carsys/work-order-store';
+import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
+import type { MmpClient } from '../../vendors/mmp/client';
+import { createBlacklistCache } from './blacklist-cache';
+import type { CustomerContext } from './context';
+import { createCustomerLoaders, type CustomerClients } from './loaders';
+import { createMultipartGraphQLRoute } from './multipart';
+import { resolvers } from './resolvers';
+
+export const customerTypeDefs = parse(readFileSync(new URL('./customer.graphql', import.meta.url), 'utf8'));
+
+export interface CustomerSubgraphOptions {
+  mmp: MmpClient;
+  mmpNetwork: string;
+  store: Store;
+  log: Logger;
+  blacklistTtlMs: number;
+  importLimits: { maxBytes: number; maxEntries: number };
+  carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
+}
+
+/**
+ * The Customer subgraph as a value: schema, per-request context, and its extra HTTP routes (the Carsys push
+ * receiver and the multipart upload route). No env, no listening.
+ */
+export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema: ReturnType<typeof buildSubgraphSchema>; context: (req: IncomingMessage) => CustomerContext; routes: HttpRoute[] } {
+  const carsys = createCarsysWorkOrderStore(opts.store);
+  const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
+  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => adherents.blacklist('csv'), log: opts.log });
+  const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
+  const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits });
+  return {
+    schema,
+    context,
+    routes: [
+      createCarsysPushReceiver({ store: carsys, log: opts.log.child({ route: 'carsys-push' }), ...opts.carsys }),
+      // Room for the operations and map parts and the multipart framing around the largest accepted file.
+      createMultipartGraphQLRoute({ schema, context, log: opts.log, maxBodyBytes: opts.importLimits.maxBytes + 64 * 1024 }),
+    ],
+  };
+}

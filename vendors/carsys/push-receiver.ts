@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../platform/logger';
+import { count } from '../../platform/metrics';
+import type { HttpRoute } from '../../platform/subgraph-server';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPushSignature } from './signature';
+import type { CarsysPushError } from './types';
+import { validateWorkOrderPush } from './validate';
+import type { CarsysWorkOrderStore } from './work-order-store';
+
+export const PUSH_PATH = /^\/carsys\/dealers\/([A-Za-z0-9_-]{1,64})\/work-orders\/?$/;
+export const pushPathOf = (dealerId: string) => `/carsys/dealers/${encodeURIComponent(dealerId)}/work-orders`;
+
+export interface CarsysPushReceiverOptions {
+  store: CarsysWorkOrderStore;
+  /** dealer id → accepted secrets (several while rotating) */
+  dealerSecrets: Record<string, string[]>;
+  replayWindowS: number;
+  maxBodyBytes: number;
+  log: Logger;
+  nowS?: () => number;
+}
+
+const header = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function reply(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** Reads at most `limit` bytes; past it, keeps draining (so the client sees our answer) but stops buffering. */
+async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size <= limit) chunks.push(c as Buffer);
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
+}
+
+/**
+ * `POST /carsys/dealers/{dealerId}/work-orders` on the Customer subgraph process. Order of checks:
+ * dealer known → JSON media type → size → HMAC signature and timestamp (before the body is even parsed,
+ * so unauthenticated callers cost us one hash) → schema (400 listing every bad field) → one idempotent
+ * upsert transaction → answer. Nothing slow happens in between, so the DMS gets its answer in milliseconds.
+ */
+export function createCarsysPushReceiver(opts: CarsysPushReceiverOptions): HttpRoute {
+  const { store, dealerSecrets, replayWindowS, maxBodyBytes, log } = opts;
+  const refuse = (res: ServerResponse, status: number, error: CarsysPushError['error'], message: string, extra: Partial<CarsysPushError> = {}) => {
+    count(`carsys.push.refused.${error}`);
+    reply(res, status, { error, message, ...extra } satisfies CarsysPushError);
+  };
+
+  return async (req, res, url) => {
+    const m = PUSH_PATH.exec(url.pathname);
+    if (!m) return false;
+    const dealerId = m[1]!;
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'method_not_allowed', message: 'use POST' }));
+      return true;
+    }
+    const secrets = dealerSecrets[dealerId];
+    if (!secrets?.length) {
+      req.resume();
+      refuse(res, 404, 'unknown_dealer', `no dealer ${dealerId} is configured to push`);
+      return true;
+    }
+    if (!/^application\/json\b/i.test(header(req, 'content-type') ?? '')) {
+      req.resume();
+      refuse(res, 415, 'unsupported_media_type', 'send the work order as application/json');
+      return true;
+    }
+    const body = await readLimited(req, maxBodyBytes);
+    if (!body) {
+      refuse(res, 413, 'too_large', `body larger than ${maxBodyBytes} bytes`);
+      return true;
+    }
+    const check = verifyPushSignature({
+      secrets,
+      timestampHeader: header(req, TIMESTAMP_HEADER),
+      signatureHeader: header(req, SIGNATURE_HEADER),
+      rawBody: body,
+      replayWindowS,
+      nowS: opts.nowS?.(),
+    });
+    if (!check.ok) {
+      log.warn('carsys push refused', { dealerId, reason: check.reason });
+      refuse(res, 401, check.reason === 'stale' ? 'stale_timestamp' : 'invalid_signature', check.message);
+      return true;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      refuse(res, 400, 'invalid_body', 'body is not valid JSON', { fields: [{ field: '(body)', problem: 'not valid JSON' }] });
+      return true;
+    }
+    const valid = validateWorkOrderPush(parsed);
+    if (!valid.ok) {
+      log.info('carsys push invalid', { dealerId, fields: valid.fields.map((f) => f.field) });
+      refuse(res, 400, 'invalid_body', `${valid.fields.length} invalid field(s): ${valid.fields.map((f) => f.field).join(', ')}`, { fields: valid.fields });
+      return true;
+    }
+    const ack = await store.save(dealerId, valid.push);
+    count(`carsys.push.${ack.status}`);
+    reply(res, ack.status === 'created' ? 201 : 200, ack);
+    return true;
+  };
+}

@@ -1,0 +1,186 @@
+import type { Queryable, Store } from '../../platform/db';
+import { count } from '../../platform/metrics';
+import { normalisePlate } from '../../platform/plates';
+import type { CarsysIntervention, CarsysPerson, CarsysPushAck, CarsysVehicle, CarsysWorkOrderPush } from './types';
+
+/** A stored work order, as the Customer subgraph reads it. */
+export interface StoredWorkOrder {
+  dealerId: string;
+  dmsNumber: string;
+  workOrderNumber: string;
+  modifiedAt: string;
+  /** normalised (normalisePlate) */
+  plate: string;
+  appointmentAt: string;
+  dmsCreatedAt: string;
+  waitingCustomer: boolean;
+  vehicle: CarsysVehicle;
+  interventions: CarsysIntervention[];
+  driverId: string | null;
+  ownerId: string | null;
+  contractorId: string | null;
+  /** pushes that changed the row (the first included); duplicates and stale pushes do not count */
+  appliedPushes: number;
+}
+
+export interface StoredPerson extends CarsysPerson {
+  dealerId: string;
+  modifiedAt: string;
+}
+
+export interface PersonKey {
+  dealerId: string;
+  personId: string;
+}
+
+export interface CarsysWorkOrderStore {
+  /** Idempotent, order-safe upsert of one push, in one transaction. */
+  save(dealerId: string, push: CarsysWorkOrderPush): Promise<CarsysPushAck>;
+  /** Every work order of these plates, newest appointment first per plate: ONE database round. */
+  workOrdersByPlates(plates: readonly string[]): Promise<Map<string, StoredWorkOrder[]>>;
+  /** These persons: ONE database round. */
+  personsByKeys(keys: readonly PersonKey[]): Promise<Map<string, StoredPerson>>;
+}
+
+export const personKeyOf = (k: PersonKey) => `${k.dealerId}\u0000${k.personId}`;
+
+interface WorkOrderRow {
+  dealer_id: string;
+  dms_number: string;
+  work_order_number: string;
+  modified_at: Date | string;
+  plate: string;
+  appointment_at: Date | string;
+  dms_created_at: Date | string;
+  waiting_customer: boolean;
+  vehicle: CarsysVehicle | string;
+  interventions: CarsysIntervention[] | string;
+  driver_id: string | null;
+  owner_id: string | null;
+  contractor_id: string | null;
+  push_count: number;
+}
+
+const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+/**
+ * Every query goes through `round` so tests and the bench can read `db.customer.rounds` on /metrics and
+ * prove a 50-vehicle query costs one round per resource.
+ */
+function counted(q: Queryable, resource: string): Queryable {
+  return {
+    query: (sql, params) => {
+      count('db.customer.rounds');
+      count(`db.customer.rounds.${resource}`);
+      return q.query(sql, params);
+    },
+  };
+}
+
+export function createCarsysWorkOrderStore(store: Store): CarsysWorkOrderStore {
+  async function save(dealerId: string, push: CarsysWorkOrderPush): Promise<CarsysPushAck> {
+    const plate = normalisePlate(push.vehicle.plate);
+    const ack = (status: CarsysPushAck['status']): CarsysPushAck => ({ status, dmsNumber: push.dmsNumber, workOrderNumber: push.workOrderNumber });
+    return store.transaction(async (raw) => {
+      const tx = counted(raw, 'carsys_push');
+      // Persons first, each guarded by its own modified_at: a person shared by several work orders keeps
+      // the data of the newest push that carried it.
+      if (push.persons.length) {
+        await tx.query(
+          `INSERT INTO carsys_persons (dealer_id, person_id, modified_at, person)
+           SELECT $1, p->>'id', $2::timestamptz, p FROM jsonb_array_elements($3::jsonb) AS p
+           ON CONFLICT (dealer_id, person_id) DO UPDATE
+             SET modified_at = EXCLUDED.modified_at, person = EXCLUDED.person, received_at = now()
+             WHERE carsys_persons.modified_at < EXCLUDED.modified_at`,
+          [dealerId, push.modifiedAt, JSON.stringify(push.persons)],
+        );
+      }
+      const { vehicle, appointment } = push;
+      const written = await tx.query<{ inserted: boolean }>(
+        `INSERT INTO carsys_work_orders (dealer_id, dms_number, work_order_number, modified_at, plate, plate_as_pushed,
+           appointment_at, dms_created_at, waiting_customer, vehicle, interventions, driver_id, owner_id, contractor_id)
+         VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::jsonb, $11::jsonb, $12, $13, $14)
+         ON CONFLICT (dealer_id, dms_number, work_order_number) DO UPDATE SET
+           modified_at = EXCLUDED.modified_at, plate = EXCLUDED.plate, plate_as_pushed = EXCLUDED.plate_as_pushed,
+           appointment_at = EXCLUDED.appointment_at, dms_created_at = EXCLUDED.dms_created_at,
+           waiting_customer = EXCLUDED.waiting_customer, vehicle = EXCLUDED.vehicle, interventions = EXCLUDED.interventions,
+           driver_id = EXCLUDED.driver_id, owner_id = EXCLUDED.owner_id, contractor_id = EXCLUDED.contractor_id,
+           push_count = carsys_work_orders.push_count + 1, received_at = now()
+           WHERE carsys_work_orders.modified_at < EXCLUDED.modified_at
+         RETURNING (xmax = 0) AS inserted`,
+        [
+          dealerId,
+          push.dmsNumber,
+          push.workOrderNumber,
+          push.modifiedAt,
+          plate,
+          vehicle.plate,
+          appointment.appointmentDate,
+          appointment.creationDate,
+          appointment.waitingCustomer,
+          JSON.stringify(vehicle),
+          JSON.stringify(push.interventions),
+          vehicle.driverId,
+          vehicle.ownerId,
+          vehicle.contractorId,
+        ],
+      );
+      if (written.rows.length) return ack(written.rows[0]!.inserted ? 'created' : 'updated');
+      // Not written: the stored row is as new or newer. Same instant = a repeated push; older = out of order.
+      const current = await tx.query<{ same: boolean }>(
+        'SELECT modified_at = $4::timestamptz AS same FROM carsys_work_orders WHERE dealer_id = $1 AND dms_number = $2 AND work_order_number = $3',
+        [dealerId, push.dmsNumber, push.workOrderNumber, push.modifiedAt],
+      );
+      return ack(current.rows[0]?.same ? 'duplicate' : 'stale');
+    });
+  }
+
+  async function workOrdersByPlates(plates: readonly string[]) {
+    const out = new Map<string, StoredWorkOrder[]>(plates.map((p) => [p, []]));
+    if (!plates.length) return out;
+    const r = await counted(store, 'carsys_work_orders').query<WorkOrderRow>(
+      `SELECT dealer_id, dms_number, work_order_number, modified_at, plate, appointment_at, dms_created_at, waiting_customer,
+              vehicle, interventions, driver_id, owner_id, contractor_id, push_count
+         FROM carsys_work_orders WHERE plate = ANY($1::text[])
+        ORDER BY plate, appointment_at DESC, dms_number, work_order_number`,
+      [[...new Set(plates)]],
+    );
+    for (const row of r.rows) {
+      out.get(row.plate)?.push({
+        dealerId: row.dealer_id,
+        dmsNumber: row.dms_number,
+        workOrderNumber: row.work_order_number,
+        modifiedAt: iso(row.modified_at),
+        plate: row.plate,
+        appointmentAt: iso(row.appointment_at),
+        dmsCreatedAt: iso(row.dms_created_at),
+        waitingCustomer: row.waiting_customer,
+        vehicle: json(row.vehicle),
+        interventions: json(row.interventions),
+        driverId: row.driver_id,
+        ownerId: row.owner_id,
+        contractorId: row.contractor_id,
+        appliedPushes: Number(row.push_count),
+      });
+    }
+    return out;
+  }
+
+  async function personsByKeys(keys: readonly PersonKey[]) {
+    const out = new Map<string, StoredPerson>();
+    if (!keys.length) return out;
+    const r = await counted(store, 'carsys_persons').query<{ dealer_id: string; person_id: string; modified_at: Date | string; person: CarsysPerson | string }>(
+      `SELECT p.dealer_id, p.person_id, p.modified_at, p.person
+         FROM carsys_persons p JOIN unnest($1::text[], $2::text[]) AS k(dealer_id, person_id)
+           ON p.dealer_id = k.dealer_id AND p.person_id = k.person_id`,
+      [keys.map((k) => k.dealerId), keys.map((k) => k.personId)],
+    );
+    for (const row of r.rows) {
+      out.set(personKeyOf({ dealerId: row.dealer_id, personId: row.person_id }), { ...json(row.person), id: row.person_id, dealerId: row.dealer_id, modifiedAt: iso(row.modified_at) });
+    }
+    return out;
+  }
+
+  return { save, workOrdersByPlates, personsByKeys };
+}
