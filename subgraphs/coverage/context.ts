@@ -1,0 +1,13 @@
+import type { Feasibility } from './feasibility';
+import type { CoverageLoaders } from './loaders';
+import type { Reservations } from './reservations';
+import type { CoverageStore } from './store';
+
+/** Per request: fresh loaders; the services and the store are shared by every request of the process. */
+export interface CoverageContext {
+  loaders: CoverageLoaders;
+  feasibility: Feasibility;
+  reservations: Reservations;
+  store: CoverageStore;
+  now: () => Date;
+}

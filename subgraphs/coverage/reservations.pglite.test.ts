@@ -1,0 +1,4 @@
+import { defineReservationSuite } from './reservation-suite';
+
+// The embedded default store: PGlite in a folder on disk (reopened to test restarts).
+defineReservationSuite('pglite');

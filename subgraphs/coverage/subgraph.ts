@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse } from 'graphql';
+import type { Store } from '../../platform/db';
+import type { Logger } from '../../platform/logger';
+import type { OzmapClient } from '../../vendors/ozmap/client';
+import type { CoverageContext } from './context';
+import { createFeasibility } from './feasibility';
+import { createCoverageLoaders } from './loaders';
+import { createPlanRegions } from './plan-regions';
+import { createReservations } from './reservations';
+import { resolvers } from './resolvers';
+import { createCoverageStore } from './store';
+import { createSweeper } from './sweeper';
+
+export const coverageTypeDefs = parse(readFileSync(new URL('./coverage.graphql', import.meta.url), 'utf8'));
+
+export interface CoverageSettings {
+  /** radius sent when a query gives none; undefined: OZmap's default radius setting */
+  defaultRadiusM?: number;
+  maxRadiusM: number;
+  reservationDays: number;
+  sweepIntervalMs: number;
+  leaseMs: number;
+  regionCacheS: number;
+}
+
+export interface CoverageSubgraphOptions {
+  ozmap: OzmapClient;
+  store: Store;
+  log: Logger;
+  settings: CoverageSettings;
+  /** names this instance in reservation leases */
+  instanceId: string;
+  /** the clock (tests move it; production passes nothing) */
+  now?: () => Date;
+}
+
+/**
+ * The Coverage subgraph as a value: schema, per-request context and the reservation sweeper (started
+ * by main.ts, or by a test). No env, no listening.
+ */
+export function createCoverageSubgraph(opts: CoverageSubgraphOptions) {
+  const { ozmap, log, settings, instanceId } = opts;
+  const now = opts.now ?? (() => new Date());
+  const store = createCoverageStore(opts.store);
+  const regions = createPlanRegions(ozmap, settings.regionCacheS * 1000);
+  const feasibility = createFeasibility({ ozmap, store, regions, defaultRadiusM: settings.defaultRadiusM, maxRadiusM: settings.maxRadiusM });
+  const reservations = createReservations({ ozmap, store, regions, log, now, reservationDays: settings.reservationDays, leaseMs: settings.leaseMs, instanceId });
+  const sweeper = createSweeper({ ozmap, store, log, now, instanceId, leaseMs: settings.leaseMs, intervalMs: settings.sweepIntervalMs });
+  return {
+    schema: buildSubgraphSchema([{ typeDefs: coverageTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    context: (): CoverageContext => ({ loaders: createCoverageLoaders(ozmap), feasibility, reservations, store, now }),
+    ready: async () => (await opts.store.query('SELECT 1')).rowCount === 1,
+    sweeper,
+    reservations,
+    store,
+  };
+}

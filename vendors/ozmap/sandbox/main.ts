@@ -1,0 +1,20 @@
+import { loadConfig } from '../../../platform/config';
+import { createLogger } from '../../../platform/logger';
+import { fatal, onShutdown } from '../../../platform/process';
+import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
+import { startOzmapSandbox } from './server';
+
+const log = createLogger({ service: 'ozmap-sandbox' });
+try {
+  const config = loadConfig(process.env);
+  const sandbox = await startOzmapSandbox({
+    port: config.OZMAP_SANDBOX_PORT,
+    faults: sandboxFaultsFromConfig(config),
+    apiKey: config.OZMAP_API_KEY,
+    defaultRadius: config.OZMAP_SANDBOX_DEFAULT_RADIUS_M,
+  });
+  log.info('OZmap sandbox listening', { url: `${sandbox.url}/api/v2`, ...sandbox.data.counts(), defaultRadiusM: sandbox.data.defaultRadius });
+  onShutdown(log, () => sandbox.close());
+} catch (err) {
+  fatal(log, err);
+}
