@@ -10,7 +10,7 @@ import { destination } from '../platform/geo';
 import { percentile } from '../platform/metrics';
 import { createTestClock, prospect, RESERVE, CANCEL, startCoverageInstance } from '../subgraphs/coverage/test-support';
 import { startOzmapSandbox } from '../vendors/ozmap/sandbox/server';
-import { createRng } from '../vendors/ozmap/sandbox/seed';
+import { createRandom } from '../platform/sandbox/prng';
 import type { OzmapBox } from '../vendors/ozmap/types';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 400);
@@ -24,7 +24,7 @@ const cached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, 
 const uncached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, instanceId: 'bench-uncached', settings: { regionCacheS: 0 } });
 
 const boxes = sb.data.list('boxes', { page: 1, limit: 500, filter: [] }, '/').rows as unknown as OzmapBox[];
-const rng = createRng(42);
+const rng = createRandom(42);
 const points = Array.from({ length: QUERIES }, () => {
   const b = rng.pick(boxes);
   return destination({ lat: b.coords[1], lng: b.coords[0] }, rng.int(0, 300), rng.int(0, 359));

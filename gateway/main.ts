@@ -2,20 +2,12 @@ import { createServer } from 'node:http';
 import { getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { loadConfig } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { fatal, onShutdown } from '../platform/process';
+import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
+import { useCallerIdentity } from './plugins/use-caller-identity';
 
-const config = (() => {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    return fatal(createLogger({ service: 'gateway' }), err);
-  }
-})();
-const log = createLogger({ service: 'gateway' }, config.LOG_LEVEL);
+const { config, log } = bootstrap('gateway', process.env);
 
 try {
   const supergraphSdl = readSupergraph(config.SUPERGRAPH_PATH);
@@ -29,8 +21,19 @@ try {
     introspection: config.GATEWAY_INTROSPECTION,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
     publicUrl: config.GATEWAY_URL,
+    plugins: [
+      useCallerIdentity({
+        partners: config.PARTNER_KEYS,
+        jwt: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL },
+        signingSecret: config.GATEWAY_SIGNING_SECRET,
+        log,
+      }),
+    ],
   });
 
+  // Load the supergraph before the first client: graphql-ws never goes through the HTTP request hook that
+  // loads it lazily, so a subscription as the very first operation would find no schema.
+  await gateway.getSchema();
   const server = createServer(gateway);
   // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions.
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });

@@ -1,4 +1,5 @@
-import type { Logger } from './logger';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. A second signal, or a stop that takes longer than
@@ -28,4 +29,18 @@ export function fatal(log: Logger, err: unknown): never {
   log.error('failed to start', { err: err instanceof Error ? err.message : String(err) });
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
+}
+
+/**
+ * The first lines of every entry point: validated config and the service's logger, or every bad
+ * variable printed and exit 2. `env` is handed in by the `main.ts` (the only files that read it).
+ */
+export function bootstrap(service: string, env: Record<string, string | undefined>): { config: Config; log: Logger } {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    return fatal(createLogger({ service }), err);
+  }
+  return { config, log: createLogger({ service }, config.LOG_LEVEL) };
 }

@@ -1,21 +1,13 @@
-import { loadConfig, localUrl } from '../../platform/config';
+import { localUrl } from '../../platform/config';
 import { createHttpClient } from '../../platform/http-client';
-import { createLogger } from '../../platform/logger';
-import { fatal, onShutdown } from '../../platform/process';
+import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { tokenProviderFromConfig } from '../../platform/tokens';
 import { CUSTOMERCONNECT, createCustomerConnectClient } from '../../vendors/customerconnect/client';
 import { createCapacitySubgraph } from './subgraph';
 
-const config = (() => {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    return fatal(createLogger({ service: 'capacity' }), err);
-  }
-})();
-const log = createLogger({ service: 'capacity' }, config.LOG_LEVEL);
+const { config, log } = bootstrap('capacity', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;

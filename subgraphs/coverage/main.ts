@@ -1,23 +1,15 @@
 import { hostname } from 'node:os';
-import { loadConfig, localUrl } from '../../platform/config';
+import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
-import { createLogger } from '../../platform/logger';
-import { fatal, onShutdown } from '../../platform/process';
+import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { tokenProviderFromConfig } from '../../platform/tokens';
 import { createOzmapClient } from '../../vendors/ozmap/client';
 import { createCoverageSubgraph } from './subgraph';
 
-const config = (() => {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    return fatal(createLogger({ service: 'coverage' }), err);
-  }
-})();
-const log = createLogger({ service: 'coverage' }, config.LOG_LEVEL);
+const { config, log } = bootstrap('coverage', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;

@@ -1,29 +1,13 @@
+import { createRandom, type Random } from '../../../platform/sandbox/prng';
 import type { CarsysFuel, CarsysIntervention, CarsysPerson, CarsysWorkOrderPush } from '../types';
 
-/** mulberry32: a small seeded PRNG, so the sandbox pushes the same work orders on every run. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-type Rng = ReturnType<typeof prng>;
+
 
 // Dutch plates use consonants only (no vowels, no C, Q); the sidecodes below are the current ones.
 const LETTERS = 'BDFGHJKLNPRSTVXZ';
-const letters = (r: Rng, n: number) => Array.from({ length: n }, () => r.pick([...LETTERS])).join('');
-const digits = (r: Rng, n: number) => Array.from({ length: n }, () => String(r.int(0, 9))).join('');
-const SIDECODES: ((r: Rng) => string)[] = [
+const letters = (r: Random, n: number) => Array.from({ length: n }, () => r.pick([...LETTERS])).join('');
+const digits = (r: Random, n: number) => Array.from({ length: n }, () => String(r.int(0, 9))).join('');
+const SIDECODES: ((r: Random) => string)[] = [
   (r) => `${digits(r, 2)}-${letters(r, 3)}-${digits(r, 1)}`, // 7: 12-ABC-3
   (r) => `${digits(r, 1)}-${letters(r, 3)}-${digits(r, 2)}`, // 8: 1-ABC-23
   (r) => `${letters(r, 2)}-${digits(r, 3)}-${letters(r, 1)}`, // 9: AB-123-C
@@ -73,7 +57,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 /** Dutch local time in summer (+02:00) written with its offset, as a DMS would. */
 const localIso = (ms: number) => new Date(ms + 2 * 3600_000).toISOString().replace('Z', '+02:00');
 
-function person(r: Rng, id: string, company: string | null): CarsysPerson {
+function person(r: Random, id: string, company: string | null): CarsysPerson {
   const [place, pc] = r.pick(PLACES);
   const first = r.pick(FIRST);
   const last = r.pick(LAST);
@@ -115,7 +99,7 @@ const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 
 /** The i-th vehicle of the dealer's fleet: plate, make, persons. Same i, same vehicle, on every run. */
 export function sandboxVehicle(i: number, plate?: string): SandboxVehicle {
-  const r = prng(0xca75 + i * 7919);
+  const r = createRandom(0xca75 + i * 7919);
   const [make, model, fuel] = r.pick(MODELS);
   const firstReg = new Date(Date.UTC(r.int(2012, 2022), r.int(0, 11), r.int(1, 28)));
   const apk = new Date(Date.UTC(2025, r.int(0, 11), firstReg.getUTCDate()));
@@ -160,7 +144,7 @@ export interface WorkOrderSpec {
 
 /** One push body for a work order at a revision. */
 export function workOrderPush({ seq, vehicle, revision, epochMs }: WorkOrderSpec): CarsysWorkOrderPush {
-  const r = prng(0x5eed + seq * 104_729);
+  const r = createRandom(0x5eed + seq * 104_729);
   const created = epochMs + seq * 600_000;
   const appointment = created + r.int(1, 14) * 86_400_000 + r.int(8, 16) * 3600_000;
   const jobs = [...JOBS].sort(() => r.next() - 0.5).slice(0, r.int(1, 3));

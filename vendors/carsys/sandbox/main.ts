@@ -1,13 +1,11 @@
-import { loadConfig, localUrl } from '../../../platform/config';
-import { createLogger } from '../../../platform/logger';
-import { fatal, onShutdown } from '../../../platform/process';
+import { localUrl } from '../../../platform/config';
+import { bootstrap, fatal, onShutdown } from '../../../platform/process';
 import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
 import { pushPathOf } from '../push-receiver';
 import { startCarsysSandbox } from './server';
 
-const log = createLogger({ service: 'carsys-sandbox' });
+const { config, log } = bootstrap('carsys-sandbox', process.env);
 try {
-  const config = loadConfig(process.env);
   const dealerId = config.CARSYS_SANDBOX_DEALER;
   const secret = config.CARSYS_DEALER_SECRETS[dealerId]?.[0];
   if (!secret) throw new Error(`CARSYS_DEALER_SECRETS has no secret for the sandbox dealer ${dealerId} (CARSYS_SANDBOX_DEALER)`);

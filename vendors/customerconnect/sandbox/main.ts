@@ -1,12 +1,9 @@
-import { loadConfig } from '../../../platform/config';
-import { createLogger } from '../../../platform/logger';
-import { fatal, onShutdown } from '../../../platform/process';
+import { bootstrap, fatal, onShutdown } from '../../../platform/process';
 import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
 import { startCustomerConnectSandbox } from './server';
 
-const log = createLogger({ service: 'customerconnect-sandbox' });
+const { config, log } = bootstrap('customerconnect-sandbox', process.env);
 try {
-  const config = loadConfig(process.env);
   const sandbox = await startCustomerConnectSandbox({ port: config.CUSTOMERCONNECT_SANDBOX_PORT, faults: sandboxFaultsFromConfig(config) });
   log.info('CustomerConnect sandbox listening', { url: sandbox.url });
   onShutdown(log, () => sandbox.close());

@@ -3,7 +3,7 @@ import type { MmpBlacklistEntry, MmpCampagne, MmpCampagneClient } from '../adher
 import type { MmpVision360 } from '../types';
 import { MEMBERS } from './fleet';
 import type { MmpFleet } from './fleet';
-import { createRandom } from './prng';
+import { createRandom } from '../../../platform/sandbox/prng';
 
 /**
  * Adherent data derived from the seeded fleet, so it agrees with the vehicle services: a campaign client

@@ -1,6 +1,6 @@
 import { displayPlate, normalisePlate } from '../../../platform/plates';
 import type { MmpClient, MmpFacture, MmpHistorique, MmpImportClient, MmpImportFacture, MmpPrevision, MmpRelance, MmpVision360 } from '../types';
-import { createRandom, type Random } from './prng';
+import { createRandom, type Random } from '../../../platform/sandbox/prng';
 
 /**
  * The sandbox's seeded French fleet: 240 vehicles with SIV plates (AB-123-CD) plus the seed document's

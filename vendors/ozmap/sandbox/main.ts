@@ -1,12 +1,9 @@
-import { loadConfig } from '../../../platform/config';
-import { createLogger } from '../../../platform/logger';
-import { fatal, onShutdown } from '../../../platform/process';
+import { bootstrap, fatal, onShutdown } from '../../../platform/process';
 import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
 import { startOzmapSandbox } from './server';
 
-const log = createLogger({ service: 'ozmap-sandbox' });
+const { config, log } = bootstrap('ozmap-sandbox', process.env);
 try {
-  const config = loadConfig(process.env);
   const sandbox = await startOzmapSandbox({
     port: config.OZMAP_SANDBOX_PORT,
     faults: sandboxFaultsFromConfig(config),

@@ -1,3 +1,4 @@
+import { createRandom, type Random } from '../../../platform/sandbox/prng';
 import { destination, haversineMeters, pointInPolygon, type LatLng } from '../../../platform/geo';
 import type { LngLat, OzmapBox, OzmapProperty, OzmapRegion, OzmapSplitter, OzmapTag } from '../types';
 
@@ -10,30 +11,6 @@ import type { LngLat, OzmapBox, OzmapProperty, OzmapRegion, OzmapSplitter, Ozmap
  * README and the tests rely on (see DEMO_BOXES). Generated boxes keep 600 m away from it.
  */
 
-/** mulberry32: small, fast, seedable; no Math.random anywhere in the sandbox. */
-export function createRng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-    /** a MongoDB ObjectId-shaped id: 24 lowercase hex digits */
-    objectId: () => {
-      let s = '65a1f0c0';
-      for (let i = 0; i < 16; i++) s += Math.floor(next() * 16).toString(16);
-      return s;
-    },
-  };
-}
-export type Rng = ReturnType<typeof createRng>;
 
 export const DEFAULT_SEED = 20_240_611;
 /** Praça XV de Novembro, Centro, Florianópolis */
@@ -108,7 +85,7 @@ export interface OzmapNetworkSeed {
 const lngLat = (p: LatLng): LngLat => [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))];
 
 /** An irregular 8-gon around `center`: radius varies ±20 % per vertex. */
-function hoodPolygon(rng: Rng, center: LatLng, radius: number): LngLat[] {
+function hoodPolygon(rng: Random, center: LatLng, radius: number): LngLat[] {
   const ring: LngLat[] = [];
   for (let i = 0; i < 8; i++) ring.push(lngLat(destination(center, radius * (0.85 + rng.next() * 0.35), i * 45)));
   ring.push(ring[0]!);
@@ -124,7 +101,7 @@ function rectangle(center: LatLng, west: number, east: number, south: number, no
 }
 
 export function generateNetwork(seed = DEFAULT_SEED): OzmapNetworkSeed {
-  const rng = createRng(seed);
+  const rng = createRandom(seed);
   const created = '2024-03-04T12:00:00.000Z';
   const tags: OzmapTag[] = TAGS.map((t) => ({ id: rng.objectId(), ...t }));
   const tagId = (name: string) => tags.find((t) => t.name === name)!.id;
