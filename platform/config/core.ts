@@ -8,7 +8,7 @@ export const coreEnv = {
   DATA_DIR: envVar(z.string().default('.data'), 'Folder for the embedded PGlite database and other local state'),
   CORS_ORIGINS: envVar(csv(''), 'Extra browser origins allowed by the gateway, comma separated (the hosted Apollo Sandbox origin is always allowed)'),
   UPSTREAM_TIMEOUT_MS: envVar(positiveInt(10_000), 'Timeout of one vendor HTTP call, in milliseconds'),
-  UPSTREAM_CONNECTIONS: envVar(positiveInt(32), 'Keep-alive connections per vendor origin'),
+  UPSTREAM_CONNECTIONS: envVar(positiveInt(64), 'Keep-alive connections per vendor origin (a 50-plate fleet query makes 50 parallel calls)'),
   TOKEN_EXPIRY_MARGIN_S: envVar(nonNegativeInt(60), 'A cached vendor token is dropped this many seconds before the vendor says it expires'),
   TOKEN_LOCK_TTL_MS: envVar(positiveInt(10_000), 'How long one process may hold the cross-process token-fetch lock in Redis'),
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
