@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
 import { snapshot } from '../platform/metrics';
 import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
 }
+
+const operationOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.operation;
 
 export const readSupergraph = (path: string) => readFileSync(path, 'utf8');
 
@@ -56,7 +59,10 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     landingPage: false,
     graphqlEndpoint: '/graphql',
     multipart: true,
-    upstreamTimeout: opts.upstreamTimeoutMs,
+    // Not for subscriptions: the runtime's timeout would end every subscription after upstreamTimeoutMs
+    // and then crash the process on an unhandled TimeoutError (seen with the Order subscriptions).
+    upstreamTimeout: ({ executionRequest }) =>
+      executionRequest && (executionRequest.operationType ?? operationOf(executionRequest.document)) === 'subscription' ? undefined : opts.upstreamTimeoutMs,
     cors: (request) => {
       const origin = request.headers.get('origin');
       return origin && allowed.has(origin)

@@ -6,6 +6,7 @@ import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
 import { useCallerIdentity } from './plugins/use-caller-identity';
+import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 
 const { config, log } = bootstrap('gateway', process.env);
 
@@ -28,6 +29,7 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
+      useVitecOrderIntake({ orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config) }),
     ],
   });
 

@@ -60,6 +60,18 @@ describe.runIf(redisUrl)('Redis pub/sub (REDIS_URL)', () => {
     expect(got).toEqual({ a: expected, b: expected, c: expected });
   });
 
+  it('a second subscriber of a channel is live once its own subscribe resolves', async () => {
+    const channel = `test:pubsub:${randomUUID()}`;
+    const ps = await instance();
+    const pub = await instance();
+    const got: string[] = [];
+    void ps.subscribe(channel, (m) => got.push(`first:${m}`));
+    await ps.subscribe(channel, (m) => got.push(`second:${m}`)); // not awaiting the first one's
+    await pub.publish(channel, 'now');
+    await waitFor(() => got.length === 2);
+    expect(got.sort()).toEqual(['first:now', 'second:now']);
+  });
+
   it('unsubscribing the last local listener stops delivery; channels are independent', async () => {
     const ch1 = `test:pubsub:${randomUUID()}`;
     const ch2 = `test:pubsub:${randomUUID()}`;

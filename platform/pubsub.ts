@@ -45,6 +45,7 @@ export function createRedisPubSub(client: RedisClient, log: Logger): PubSub {
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const counts = new Map<string, number>();
+  const ready = new Map<string, Promise<unknown>>();
   let subscriber: Promise<RedisClient> | undefined;
 
   const getSubscriber = () =>
@@ -53,7 +54,10 @@ export function createRedisPubSub(client: RedisClient, log: Logger): PubSub {
       s.on('error', (err: Error) => log.warn('redis pub/sub subscriber error', { err: err.message }));
       await s.connect();
       return s;
-    })());
+    })().catch((err) => {
+      subscriber = undefined; // try again on the next subscribe instead of failing forever
+      throw err;
+    }));
 
   return {
     kind: 'redis',
@@ -65,14 +69,24 @@ export function createRedisPubSub(client: RedisClient, log: Logger): PubSub {
       const n = (counts.get(channel) ?? 0) + 1;
       counts.set(channel, n);
       if (n === 1) {
-        try {
-          const s = await getSubscriber();
-          await s.subscribe(channel, (message: string) => local.emit(channel, message));
-        } catch (err) {
-          local.off(channel, listener);
-          counts.set(channel, n - 1);
-          throw err;
-        }
+        ready.set(
+          channel,
+          getSubscriber().then((s) => s.subscribe(channel, (message: string) => local.emit(channel, message))),
+        );
+      }
+      // Every caller waits until Redis confirmed the SUBSCRIBE, not only the first: a caller that reads
+      // missed messages from a store right after subscribing must not have a window where messages fall
+      // between its read and an active subscription.
+      try {
+        await ready.get(channel);
+      } catch (err) {
+        local.off(channel, listener);
+        const left = (counts.get(channel) ?? 1) - 1;
+        if (left <= 0) {
+          counts.delete(channel);
+          ready.delete(channel);
+        } else counts.set(channel, left);
+        throw err;
       }
       let done = false;
       return async () => {
@@ -83,6 +97,7 @@ export function createRedisPubSub(client: RedisClient, log: Logger): PubSub {
         counts.set(channel, left);
         if (left === 0) {
           counts.delete(channel);
+          ready.delete(channel);
           const s = await getSubscriber();
           if (s.isOpen) await s.unsubscribe(channel).catch(() => undefined);
         }

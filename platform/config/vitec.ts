@@ -38,5 +38,6 @@ export const vitecEnv = {
   VITEC_AUTO_ACKNOWLEDGE: envVar(bool(true), 'Send OrderReceived to Vitec as soon as an order is verified (false: the partner calls acknowledgeOrder)'),
   ORDER_JOB_LEASE_MS: envVar(positiveInt(30_000), 'How long one Order instance holds an order-processing job before another instance may take it over'),
   ORDER_JOB_POLL_MS: envVar(positiveInt(1_000), 'How often the Order service looks for pending order-processing jobs'),
+  ORDER_EVENTS_CHANNEL: envVar(z.string().min(1).default('switchboard:order-events'), 'Redis pub/sub channel of order status events (one per deployment sharing a Redis)'),
   ORDER_EVENT_REPLAY_HOURS: envVar(positiveInt(72), 'How far back a reconnecting subscriber (afterEventId) is replayed missed order events'),
 };

@@ -1,17 +1,5 @@
+import { createRandom } from '../../../platform/sandbox/prng';
 import { VITEC_ESTATE_TYPES, type VitecEstate } from '../types';
-
-/** mulberry32: a seeded PRNG so the sandbox's offices and estates are the same on every run and machine. */
-function createRandom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}
 
 /** One Vitec office (customer) of the sandbox. */
 export interface SandboxCustomer {

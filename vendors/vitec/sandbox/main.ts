@@ -1,12 +1,10 @@
-import { loadConfig, localUrl } from '../../../platform/config';
-import { createLogger } from '../../../platform/logger';
-import { fatal, onShutdown } from '../../../platform/process';
+import { localUrl } from '../../../platform/config';
+import { bootstrap, fatal, onShutdown } from '../../../platform/process';
 import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
 import { startVitecSandbox } from './server';
 
-const log = createLogger({ service: 'vitec-sandbox' });
+const { config, log } = bootstrap('vitec-sandbox', process.env);
 try {
-  const config = loadConfig(process.env);
   const sandbox = await startVitecSandbox({
     port: config.VITEC_SANDBOX_PORT,
     faults: sandboxFaultsFromConfig(config),

@@ -1,0 +1,157 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../../platform/caller-identity';
+import type { PartnerKey } from '../../platform/config/auth';
+import { ErrorCode } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import { count } from '../../platform/metrics';
+
+export interface CallerIdentityOptions {
+  /** configured partner keys (hashed at rest: sha256 hex of the key) */
+  partners: PartnerKey[];
+  /** frontend-app JWTs; omitted or without secret/jwksUrl = JWTs are refused */
+  jwt?: { issuer?: string; audience?: string; secret?: string; jwksUrl?: string; customersClaim?: string };
+  /** HMAC secret shared with the subgraphs (GATEWAY_SIGNING_SECRET) */
+  signingSecret: string;
+  log: Logger;
+}
+
+const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+
+/** Credentials were sent but are wrong: the caller is refused, never treated as anonymous. */
+class CallerRefused extends Error {}
+
+interface Credentials {
+  apiKey?: string;
+  bearer?: string;
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/** From HTTP headers (queries, mutations, SSE) or graphql-ws connectionParams (`x-api-key` / `apiKey` / `authorization`). */
+function credentialsOf(context: Record<string, any>): Credentials {
+  const params = context.connectionParams as Record<string, unknown> | undefined;
+  const headers = context.request?.headers as Headers | undefined;
+  const apiKey = str(params?.['x-api-key']) ?? str(params?.apiKey) ?? str(headers?.get?.('x-api-key'));
+  const authorization = str(params?.authorization) ?? str(params?.Authorization) ?? str(headers?.get?.('authorization'));
+  const m = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
+  if (authorization && !m) {
+    const apiKeyScheme = /^ApiKey\s+(.+)$/i.exec(authorization);
+    return { apiKey: apiKey ?? apiKeyScheme?.[1], bearer: undefined };
+  }
+  return { apiKey, bearer: m?.[1] };
+}
+
+/**
+ * Authenticates the caller of the supergraph — partners with an API key (`x-api-key`), frontend apps with
+ * a JWT (`Authorization: Bearer`), over HTTP, SSE and graphql-ws (connectionParams) — and passes the
+ * identity to subgraphs in one HMAC-signed header (`x-switchboard-caller`, see platform/caller-identity),
+ * per subgraph call (in `extensions.headers`, which the WebSocket transport carries per operation too).
+ * Wrong credentials are refused with UNAUTHENTICATED (HTTP 401 before parsing, or the operation's error over
+ * graphql-ws); no credentials are allowed for queries
+ * (each subgraph decides what is public) but not for subscriptions, which are refused at once.
+ */
+export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin {
+  if (!options.signingSecret || options.signingSecret.length < 16) throw new Error('useCallerIdentity: signingSecret must be at least 16 characters');
+  const partners = options.partners.map((p) => ({ ...p, hash: Buffer.from(p.keyHash, 'hex') }));
+  const jwt = options.jwt;
+  let jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
+  if (jwt?.jwksUrl) jwtKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
+  else if (jwt?.secret) jwtKey = new TextEncoder().encode(jwt.secret);
+  const customersClaim = jwt?.customersClaim ?? 'customers';
+
+  function partnerFor(apiKey: string): CallerIdentity | undefined {
+    const hash = createHash('sha256').update(apiKey).digest();
+    // compare against every key, constant time each, so timing does not tell which partner is close
+    let found: (typeof partners)[number] | undefined;
+    for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
+    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers } : undefined;
+  }
+
+  async function userFor(token: string): Promise<CallerIdentity> {
+    if (!jwtKey) throw new CallerRefused('bearer tokens are not accepted by this gateway (no JWT issuer configured)');
+    let payload: JWTPayload;
+    try {
+      const verified = await (typeof jwtKey === 'function'
+        ? jwtVerify(token, jwtKey, { issuer: jwt?.issuer, audience: jwt?.audience })
+        : jwtVerify(token, jwtKey, { issuer: jwt?.issuer, audience: jwt?.audience, algorithms: ['HS256'] }));
+      payload = verified.payload;
+    } catch (err) {
+      throw new CallerRefused(`invalid bearer token (${(err as { code?: string }).code ?? 'ERR_JWT_INVALID'})`);
+    }
+    const claim = payload[customersClaim];
+    const customers = Array.isArray(claim) ? claim.filter((c): c is string => typeof c === 'string') : [];
+    if (!payload.sub) throw new CallerRefused('bearer token has no sub');
+    return { kind: 'user', id: payload.sub, customers };
+  }
+
+  /** The caller for these credentials; null when none were sent; CallerRefused when they are wrong. */
+  async function authenticate({ apiKey, bearer }: Credentials): Promise<CallerIdentity | null> {
+    let identity: CallerIdentity | null = null;
+    if (apiKey) {
+      identity = partnerFor(apiKey) ?? null;
+      if (!identity) throw new CallerRefused('unknown API key');
+    } else if (bearer) identity = await userFor(bearer);
+    if (identity) count(`gateway.auth.${identity.kind}`);
+    return identity;
+  }
+
+  // HTTP (queries, mutations, SSE) is authenticated once per request, before anything is parsed.
+  const byRequest = new WeakMap<Request, CallerIdentity | null>();
+  const refusedBody = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+
+  return {
+    async onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method === 'OPTIONS') return;
+      try {
+        byRequest.set(request, await authenticate(credentialsOf({ request })));
+      } catch (err) {
+        if (!(err instanceof CallerRefused)) throw err;
+        count('gateway.auth.refused');
+        options.log.info('caller refused', { reason: err.message, via: 'http' });
+        endResponse(
+          new fetchAPI.Response(refusedBody(err.message), { status: 401, headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'ApiKey, Bearer' } }),
+        );
+      }
+    },
+
+    // graphql-ws has no HTTP request per operation: its credentials are the connectionParams.
+    async onContextBuilding({ context, extendContext }) {
+      const ctx = context as Record<string, any>;
+      if (ctx.callerIdentity !== undefined) return;
+      if (ctx.request && byRequest.has(ctx.request)) return extendContext({ callerIdentity: byRequest.get(ctx.request) } as never);
+      try {
+        extendContext({ callerIdentity: await authenticate(credentialsOf(ctx)) } as never);
+      } catch (err) {
+        if (!(err instanceof CallerRefused)) throw err;
+        count('gateway.auth.refused');
+        options.log.info('caller refused', { reason: err.message, via: 'graphql-ws' });
+        extendContext({ callerIdentity: null, callerRefused: err.message } as never);
+      }
+    },
+
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = (args.contextValue as Record<string, any>)?.callerRefused as string | undefined;
+      if (refused) setResultAndStopExecution({ errors: [unauthenticated(refused)] });
+    },
+
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as Record<string, any>;
+      if (ctx?.callerRefused) return setResultAndStopExecution({ errors: [unauthenticated(ctx.callerRefused)] });
+      if (ctx?.callerIdentity) return;
+      count('gateway.auth.refused');
+      setResultAndStopExecution({
+        errors: [unauthenticated('subscriptions need an authenticated caller: send x-api-key (partners) or Authorization: Bearer <jwt> (apps) as a header, or in graphql-ws connectionParams')],
+      });
+    },
+
+    onSubgraphExecute({ executionRequest, setExecutionRequest }) {
+      const identity = (executionRequest.context as Record<string, any> | undefined)?.callerIdentity as CallerIdentity | null | undefined;
+      const { [CALLER_HEADER]: _dropped, ...headers } = (executionRequest.extensions?.headers ?? {}) as Record<string, string>;
+      if (identity) headers[CALLER_HEADER] = signCallerIdentity(identity, options.signingSecret);
+      setExecutionRequest({ ...executionRequest, extensions: { ...executionRequest.extensions, headers } });
+    },
+  };
+}

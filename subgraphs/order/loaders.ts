@@ -1,0 +1,26 @@
+import DataLoader from 'dataloader';
+import type { OrderEvent, OrderRow, OrderStore } from './store';
+
+/**
+ * Per-request (per-subscription-event for subscriptions) loaders: batch the order and history reads of
+ * one operation into one query each. No cache across events — a subscription's context lives long and
+ * each event must show the order as it is now.
+ */
+export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean } = {}) {
+  const cache = opts.cache ?? true;
+  return {
+    order: new DataLoader<string, OrderRow | undefined>(
+      async (ids) => {
+        const rows = await orders.getMany(ids);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id));
+      },
+      { cache },
+    ),
+    history: new DataLoader<string, OrderEvent[]>(
+      async (ids) => Promise.all(ids.map((id) => orders.history(id))),
+      { cache },
+    ),
+  };
+}
+export type OrderLoaders = ReturnType<typeof createOrderLoaders>;

@@ -1,0 +1,47 @@
+import type { Store } from '../../platform/db';
+import { startJobWorker } from '../../platform/jobs';
+import type { Logger } from '../../platform/logger';
+import { attachSubscriptionServer } from '../../platform/subscription-server';
+import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
+import type { OrderSubgraph } from './subgraph';
+
+/**
+ * Runs an Order subgraph: HTTP GraphQL + the Vitec intake route, graphql-ws subscriptions on the same
+ * port and path, and the job worker that processes accepted orders (and, at start, any order a crashed
+ * instance accepted but did not finish). Used by main.ts and by tests that start it in-process.
+ */
+export async function startOrderServer(
+  subgraph: OrderSubgraph,
+  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number },
+): Promise<RunningSubgraph & { stopWorker(): Promise<void> }> {
+  const running = await startSubgraphServer(
+    {
+      name: 'order',
+      schema: subgraph.schema,
+      context: subgraph.context,
+      routes: subgraph.routes,
+      log: opts.log,
+      ready: async () => (await opts.store.query('SELECT 1')).rowCount === 1,
+    },
+    opts.port,
+    opts.host,
+  );
+  const ws = attachSubscriptionServer(running.server, { schema: subgraph.schema, context: subgraph.subscriptionContext, log: opts.log });
+  const worker = startJobWorker({ store: opts.store, handlers: subgraph.jobHandlers, log: opts.log, pollMs: opts.jobPollMs, leaseMs: opts.jobLeaseMs });
+  subgraph.onOrderAccepted(() => worker.kick());
+  let workerStopped = false;
+  const stopWorker = async () => {
+    if (workerStopped) return;
+    workerStopped = true;
+    await worker.stop();
+  };
+  return {
+    ...running,
+    stopWorker,
+    async close() {
+      await stopWorker();
+      await ws.close();
+      await running.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse } from 'graphql';
+import { callerHeaderOf, CALLER_HEADER, verifyCallerIdentity } from '../../platform/caller-identity';
+import type { VitecCustomerMode } from '../../platform/config/vitec';
+import type { Store } from '../../platform/db';
+import type { Job } from '../../platform/jobs';
+import type { Logger } from '../../platform/logger';
+import type { PubSub } from '../../platform/pubsub';
+import type { VitecClient } from '../../vendors/vitec/client';
+import { createOrderActions } from './actions';
+import type { OrderContext } from './context';
+import { createOrderEventFeed } from './events';
+import { createOrderIntakeRoute } from './intake';
+import { createOrderLoaders } from './loaders';
+import { resolvers } from './resolvers';
+import { createOrderStore, PROCESS_ORDER_JOB } from './store';
+
+export const orderTypeDefs = parse(readFileSync(new URL('./order.graphql', import.meta.url), 'utf8'));
+
+/** Same as platform/jobs' default: after this many attempts a job is closed, so the order is closed too. */
+export const MAX_PROCESS_ATTEMPTS = 8;
+
+export interface OrderSubgraphOptions {
+  store: Store;
+  vitec: VitecClient;
+  pubsub: PubSub;
+  log: Logger;
+  /** pub/sub channel of order events (one per deployment) */
+  channel: string;
+  signingSecret: string;
+  customers: VitecCustomerMode[];
+  intakeBasic: { username: string; password: string };
+  autoAcknowledge: boolean;
+  replayHours: number;
+}
+
+/**
+ * The Order subgraph as a value: schema, per-request and per-subscription contexts, the Vitec order
+ * intake route and the job handler of background processing. No env, no listening (see server.ts).
+ */
+export function createOrderSubgraph(opts: OrderSubgraphOptions) {
+  const orders = createOrderStore(opts.store);
+  const feed = createOrderEventFeed({ pubsub: opts.pubsub, channel: opts.channel, orders, log: opts.log, replayHours: opts.replayHours });
+  const actions = createOrderActions({ orders, feed, vitec: opts.vitec, log: opts.log, autoAcknowledge: opts.autoAcknowledge });
+  let wake = () => undefined as void;
+
+  const contextFor = (header: string | undefined, cache: boolean): OrderContext => {
+    const verified = verifyCallerIdentity(header, opts.signingSecret);
+    const ctx: OrderContext = { orders, feed, actions, loaders: createOrderLoaders(orders, { cache }) };
+    if (verified && 'identity' in verified) ctx.caller = verified.identity;
+    else if (verified) {
+      ctx.callerProblem = verified.failure;
+      opts.log.warn('refused a caller identity header', { problem: verified.failure });
+    }
+    return ctx;
+  };
+
+  return {
+    schema: buildSubgraphSchema([{ typeDefs: orderTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    context: (req: IncomingMessage) => contextFor(callerHeaderOf(req.headers), true),
+    /** a subscription's context lives as long as the subscription: loaders batch but never cache */
+    subscriptionContext: (operationHeaders: Record<string, unknown> | undefined, connectionParams: Record<string, unknown> | undefined) =>
+      contextFor(callerHeaderOf(operationHeaders) ?? (typeof connectionParams?.[CALLER_HEADER] === 'string' ? (connectionParams[CALLER_HEADER] as string) : undefined), false),
+    routes: [
+      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake() }),
+    ],
+    jobHandlers: {
+      [PROCESS_ORDER_JOB]: (job: Job) => actions.processOrder((job.payload as { orderId: string }).orderId, job.attempts, MAX_PROCESS_ATTEMPTS),
+    },
+    /** the intake calls this after each new order so the worker starts at once instead of at its next poll */
+    onOrderAccepted(fn: () => void) {
+      wake = fn;
+    },
+    orders,
+    feed,
+    actions,
+  };
+}
+export type OrderSubgraph = ReturnType<typeof createOrderSubgraph>;
