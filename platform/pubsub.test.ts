@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './logger';
 import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub';
 import { closeRedis, connectRedis, type RedisClient } from './redis';
+import { redisUrlForTests } from '../test/support/services';
 
 const waitFor = async (cond: () => boolean, ms = 2000) => {
   const end = Date.now() + ms;
@@ -29,7 +30,7 @@ describe('memory pub/sub', () => {
   });
 });
 
-const redisUrl = process.env.REDIS_URL;
+const redisUrl = redisUrlForTests();
 describe.runIf(redisUrl)('Redis pub/sub (REDIS_URL)', () => {
   const clients: RedisClient[] = [];
   const buses: PubSub[] = [];

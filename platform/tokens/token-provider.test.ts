@@ -7,6 +7,7 @@ import { createMemoryTokenCache } from './memory-token-cache';
 import { createRedisTokenCache } from './redis-token-cache';
 import type { TokenCache } from './token-cache';
 import { TokenRejectedError, createTokenProvider, type FetchedToken, type TokenKey } from './token-provider';
+import { redisUrlForTests } from '../../test/support/services';
 
 const key = (user: string = randomUUID()): TokenKey => ({ vendor: 'test', endpoint: 'http://vendor.test/token', client: 'c1', user });
 
@@ -134,10 +135,7 @@ describe('token provider (memory cache)', () => {
   });
 });
 
-// CI sets REDIS_URL (a real Redis on 127.0.0.1:6379); these tests must run there, so they fail rather than skip
-// when CI=true and Redis is not configured.
-const redisUrl = process.env.REDIS_URL;
-if (process.env.CI && !redisUrl) throw new Error('REDIS_URL must be set in CI: the Redis token-cache tests may not be skipped');
+const redisUrl = redisUrlForTests();
 
 describe.runIf(redisUrl)('token provider (Redis cache)', () => {
   let redis: RedisClient;

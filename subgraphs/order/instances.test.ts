@@ -1,6 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CALLER_HEADER, signCallerIdentity } from '../../platform/caller-identity';
@@ -11,6 +10,8 @@ import { createRedisPubSub, type PubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis, type RedisClient } from '../../platform/redis';
 import type { RunningSandbox } from '../../platform/sandbox';
 import { freePort } from '../../test/support/processes';
+import { redisUrlForTests } from '../../test/support/services';
+import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { createVitecClient } from '../../vendors/vitec/client';
 import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE, type SandboxOrder } from '../../vendors/vitec/sandbox/server';
 import { startOrderServer } from './server';
@@ -20,12 +21,11 @@ import { createOrderSubgraph } from './subgraph';
  * Two Order instances sharing one PostgreSQL database and one Redis: each subscriber, whichever instance
  * it is connected to, receives every event once, and each order is processed by exactly one instance.
  */
-const redisUrl = process.env.REDIS_URL;
-const pgUrl = process.env.DATABASE_URL;
+const redisUrl = redisUrlForTests();
 const SECRET = 'instances-test-signing-secret';
 
-describe.runIf(redisUrl && pgUrl)('several Order instances (REDIS_URL + DATABASE_URL)', () => {
-  const dbName = `sb_order_${randomBytes(6).toString('hex')}`;
+describe.runIf(redisUrl)('several Order instances (REDIS_URL, PostgreSQL at TEST_DATABASE_URL)', () => {
+  let database: Awaited<ReturnType<typeof createThrowawayDatabase>>;
   const channel = `test:order-events:${randomUUID()}`;
   let sandbox: RunningSandbox;
   const stores: Store[] = [];
@@ -35,12 +35,8 @@ describe.runIf(redisUrl && pgUrl)('several Order instances (REDIS_URL + DATABASE
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(pgUrl!);
-    url.pathname = `/${dbName}`;
+    database = await createThrowawayDatabase();
+    const url = new URL(database.url);
     const portA = await freePort();
     sandbox = await startVitecSandbox({ port: 0, orderUrl: `http://127.0.0.1:${portA}/vitec/order` });
     for (const port of [portA, 0]) {
@@ -73,10 +69,7 @@ describe.runIf(redisUrl && pgUrl)('several Order instances (REDIS_URL + DATABASE
     for (const r of redises) await closeRedis(r);
     for (const s of stores) await s.close();
     await sandbox?.close();
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('every subscriber gets each event once; every order is processed once', async () => {

@@ -8,6 +8,7 @@ import { dateRange } from './dates';
 import { startCustomerConnectSandbox, type RunningCustomerConnectSandbox } from './sandbox/server';
 import { customerConnectClientFor } from './test-support';
 import type { CcCapacityDay } from './types';
+import { redisUrlForTests } from '../../test/support/services';
 
 let sb: RunningCustomerConnectSandbox;
 const CAP = '/ccplatform/api/v1/capacity';
@@ -58,14 +59,16 @@ describe('tokens', () => {
   });
 });
 
-describe.skipIf(!process.env.REDIS_URL)('tokens shared through Redis (REDIS_URL)', () => {
+const redisUrl = redisUrlForTests();
+
+describe.runIf(redisUrl)('tokens shared through Redis (REDIS_URL)', () => {
   let redis: RedisClient;
   let rsb: RunningCustomerConnectSandbox;
   // a client id of its own, so keys never meet another test's or an earlier run's
   const publisher = { clientId: `Autoflex-${randomUUID()}`, clientSecret: 'geheim' };
   const reader = { clientId: `Reader-${randomUUID()}`, clientSecret: 'r' };
   beforeAll(async () => {
-    redis = await connectRedis(process.env.REDIS_URL!, silentLogger);
+    redis = await connectRedis(redisUrl!, silentLogger);
     rsb = await startCustomerConnectSandbox({
       clients: [
         { clientId: publisher.clientId, secret: publisher.clientSecret, role: 'publisher' },
