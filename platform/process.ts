@@ -2,14 +2,19 @@ import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 
 /**
- * Runs `stop` once on SIGINT/SIGTERM and exits. A second signal, or a stop that takes longer than
+ * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
  * `graceMs`, exits at once — a process that ignores Ctrl-C is worse than one that drops a request.
  */
 export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_000): void {
-  let stopping = false;
+  let stopping: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    // In a terminal, Ctrl-C reaches every process of `npm start` and the start script then sends SIGTERM
+    // too: only the same signal again (a second Ctrl-C) cuts the graceful stop short.
+    if (stopping) {
+      if (signal === stopping) process.exit(1);
+      return;
+    }
+    stopping = signal;
     log.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), graceMs);
     force.unref();

@@ -102,6 +102,7 @@ if (!stopping) {
     'Try:',
     `  curl -s localhost:${config.GATEWAY_PORT}/graphql -H 'content-type: application/json' \\`,
     `    -d '{"query":"{ vehicle(plate: \\"ABC123\\") { plate information { vin lastVisitMileage } forecasts { label } } }"}'`,
+    '  More (Customer, Capacity, Coverage, following an order live with the partner key sb_dev_partner_key): README.md',
     '',
     'Ctrl-C stops everything.',
     '',
