@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, sandboxReset, sandboxStats } from './support/graphql';
+import { DEV_PARTNER, gql, sandboxReset, sandboxStats } from './support/graphql';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -49,7 +49,7 @@ describe('capacity through the gateway', () => {
 
   it('publishes a week for a workshop and reads it back', async () => {
     await sandboxReset(cc);
-    const pub = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: weekOf(WEEK) });
+    const pub = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: weekOf(WEEK) }, DEV_PARTNER);
     expect(pub.errors).toBeUndefined();
     expect(pub.data!.publishCapacity).toEqual({
       from: WEEK[0],
@@ -91,12 +91,12 @@ describe('capacity through the gateway', () => {
   it('keeps error codes through the gateway', async () => {
     await sandboxReset(cc);
     const negative = weekOf(WEEK.slice(0, 1)).map((d) => ({ ...d, workTypes: [{ workType: 'APK', availableMinutes: 60, bookedMinutes: -15 }] }));
-    const bad = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: negative });
+    const bad = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: negative }, DEV_PARTNER);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const overlap = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: [...weekOf(WEEK.slice(0, 2)), ...weekOf(WEEK.slice(1, 2))] });
+    const overlap = await gql(stack.gatewayUrl, PUBLISH, { id: '121212', days: [...weekOf(WEEK.slice(0, 2)), ...weekOf(WEEK.slice(1, 2))] }, DEV_PARTNER);
     expect(overlap.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect((await sandboxStats(cc)).dataRequests).toBe(0);
-    const unknown = await gql(stack.gatewayUrl, PUBLISH, { id: '999999', days: weekOf(WEEK.slice(0, 1)) });
+    const unknown = await gql(stack.gatewayUrl, PUBLISH, { id: '999999', days: weekOf(WEEK.slice(0, 1)) }, DEV_PARTNER);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });

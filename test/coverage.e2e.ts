@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, sandboxReset, sandboxStats } from './support/graphql';
+import { DEV_PARTNER, gql, sandboxReset, sandboxStats } from './support/graphql';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -57,7 +57,7 @@ describe('coverage through the gateway', () => {
   it('reserves the last port once, answers CONFLICT to the second prospect, and cancel frees it', async () => {
     await sandboxReset(oz);
     const boxId = (await gql(stack.gatewayUrl, COVERAGE, { input: CENTRE })).data!.coverage.boxes.find((b: any) => b.box.name === 'CTO-CEN-DEMO-02').box.id;
-    const [a, b] = await Promise.all([gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(1) }), gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(2) })]);
+    const [a, b] = await Promise.all([gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(1) }, DEV_PARTNER), gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(2) }, DEV_PARTNER)]);
     const won = [a, b].find((r) => r.data?.reservePort)!;
     const lost = [a, b].find((r) => r.errors)!;
     expect(won.data!.reservePort).toMatchObject({ status: 'RESERVED', portIndex: 8, box: { name: 'CTO-CEN-DEMO-02' } });
@@ -66,7 +66,7 @@ describe('coverage through the gateway', () => {
     expect(after.unviableBoxes.find((x: any) => x.box.name === 'CTO-CEN-DEMO-02').reason).toBe('NO_FREE_PORTS');
 
     const id = won.data!.reservePort.id;
-    const cancel = await gql(stack.gatewayUrl, `mutation ($id: ID!) { cancelReservation(id: $id) { status } }`, { id });
+    const cancel = await gql(stack.gatewayUrl, `mutation ($id: ID!) { cancelReservation(id: $id) { status } }`, { id }, DEV_PARTNER);
     expect(cancel.data!.cancelReservation.status).toBe('CANCELLED');
     expect((await gql(stack.gatewayUrl, COVERAGE, { input: CENTRE })).data!.coverage.boxes.map((x: any) => x.box.name)).toContain('CTO-CEN-DEMO-02');
     expect((await sandboxStats(oz)).byPath[`POST ${V}/properties`]).toBeGreaterThanOrEqual(1);
@@ -75,18 +75,26 @@ describe('coverage through the gateway', () => {
   it('keeps reservations across a restart of the Coverage subgraph, and confirms them afterwards', async () => {
     await sandboxReset(oz);
     const boxId = (await gql(stack.gatewayUrl, COVERAGE, { input: CENTRE })).data!.coverage.boxes[0].box.id;
-    const r = (await gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(3) })).data!.reservePort;
+    const r = (await gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(3) }, DEV_PARTNER)).data!.reservePort;
     await stack.restart('coverage');
     const read = await gql(stack.gatewayUrl, `query ($id: ID!) { portReservation(id: $id) { status expiresAt box { name } } }`, { id: r.id });
     expect(read.data!.portReservation).toEqual({ status: 'RESERVED', expiresAt: r.expiresAt, box: { name: 'CTO-CEN-DEMO-01' } });
-    const confirm = await gql(stack.gatewayUrl, `mutation ($id: ID!) { confirmReservation(id: $id) { status } }`, { id: r.id });
+    const confirm = await gql(stack.gatewayUrl, `mutation ($id: ID!) { confirmReservation(id: $id) { status } }`, { id: r.id }, DEV_PARTNER);
     expect(confirm.data!.confirmReservation.status).toBe('CONFIRMED');
   });
 
   it('passes coded errors through: bad coordinates and unknown boxes', async () => {
     const bad = await gql(stack.gatewayUrl, COVERAGE, { input: { lat: -127.5, lng: -48.5 } });
     expect(bad.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const unknown = await gql(stack.gatewayUrl, RESERVE, { boxId: '65a1f0c0ffffffffffffffff', prospect: prospect(4) });
+    const unknown = await gql(stack.gatewayUrl, RESERVE, { boxId: '65a1f0c0ffffffffffffffff', prospect: prospect(4) }, DEV_PARTNER);
     expect(unknown.errors![0]!.extensions!.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses an anonymous mutation at the gateway, before OZmap is called', async () => {
+    await sandboxReset(stack.sandboxUrl('ozmap'));
+    const boxId = '65a1f0c00cfac8a134776517';
+    const anonymous = await gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(5) });
+    expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await sandboxStats(stack.sandboxUrl('ozmap'))).dataRequests).toBe(0);
   });
 });

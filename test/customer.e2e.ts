@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFleet } from '../vendors/mmp/sandbox/fleet';
-import { gql, sandboxReset, sandboxStats } from './support/graphql';
+import { DEV_PARTNER, gql, sandboxReset, sandboxStats } from './support/graphql';
 import { startStack, type Stack } from './support/stack';
 import { buildZip, postMultipart } from './support/zip';
 
@@ -85,17 +85,17 @@ describe('Vehicle ↔ Customer through the gateway', () => {
       { name: 'lignes.csv', content: 'invoiceDmsId;jobCode\n26187;M1\n' },
     ]);
     const mutation = 'mutation ($org: String!, $file: Upload!) { importMmpClientsAndInvoices(organizationId: $org, file: $file) { success message entries bytes } }';
-    const ok = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: zip, name: 'clients-factures.zip' } });
+    const ok = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: zip, name: 'clients-factures.zip' } }, DEV_PARTNER);
     expect(ok.body.errors).toBeUndefined();
     expect(ok.body.data.importMmpClientsAndInvoices).toEqual({ success: true, message: 'Le fichier a été importé avec succès.', entries: 3, bytes: zip.length });
     expect((await sandboxStats(stack.sandboxUrl('mmp'))).byPath[IMPORT]).toBe(1);
 
     await sandboxReset(stack.sandboxUrl('mmp'));
-    const notZip = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: Buffer.from('name;value\nnot;a zip\n'), name: 'clients.csv' } });
+    const notZip = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: Buffer.from('name;value\nnot;a zip\n'), name: 'clients.csv' } }, DEV_PARTNER);
     expect(notZip.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(notZip.body.errors?.[0]?.message).toMatch(/not a ZIP/);
     const big = buildZip([{ name: 'big.bin', content: Buffer.alloc(MAX_IMPORT + 1024, 1) }]);
-    const tooBig = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: big, name: 'big.zip' } });
+    const tooBig = await postMultipart(stack.gatewayUrl, mutation, { org: '57525' }, { file: { content: big, name: 'big.zip' } }, DEV_PARTNER);
     expect(tooBig.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(tooBig.body.errors?.[0]?.message).toMatch(new RegExp(`at most ${MAX_IMPORT} bytes`));
     const stats = await sandboxStats(stack.sandboxUrl('mmp'));

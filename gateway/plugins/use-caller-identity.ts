@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type OperationTypeNode } from 'graphql';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../../platform/caller-identity';
 import type { PartnerKey } from '../../platform/config/auth';
@@ -26,6 +26,12 @@ class CallerRefused extends Error {}
 interface Credentials {
   apiKey?: string;
   bearer?: string;
+}
+
+/** The type of the operation that will run: the named one, or the only one. */
+function operationTypeOf(document: DocumentNode, operationName?: string | null): OperationTypeNode | undefined {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return (operationName ? ops.find((o) => o.name?.value === operationName) : ops[0])?.operation;
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
@@ -133,8 +139,15 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     },
 
     onExecute({ args, setResultAndStopExecution }) {
-      const refused = (args.contextValue as Record<string, any>)?.callerRefused as string | undefined;
-      if (refused) setResultAndStopExecution({ errors: [unauthenticated(refused)] });
+      const ctx = args.contextValue as Record<string, any>;
+      const refused = ctx?.callerRefused as string | undefined;
+      if (refused) return setResultAndStopExecution({ errors: [unauthenticated(refused)] });
+      // Reads may be public (each subgraph decides); every write needs a caller the gateway knows, so no
+      // anonymous request can reserve a port, publish a calendar or upload client files.
+      if (!ctx?.callerIdentity && operationTypeOf(args.document, args.operationName) === 'mutation') {
+        count('gateway.auth.refused');
+        setResultAndStopExecution({ errors: [unauthenticated('mutations need an authenticated caller: send x-api-key (partners) or Authorization: Bearer <jwt> (apps)')] });
+      }
     },
 
     onSubscribe({ args, setResultAndStopExecution }) {

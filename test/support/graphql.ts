@@ -1,7 +1,12 @@
+import { DEV_PARTNER_KEY } from '../../platform/config/auth';
+
 export interface GraphQLResult<T = Record<string, any>> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
+
+/** The embedded default's development partner (README): what a caller needs for mutations and subscriptions. */
+export const DEV_PARTNER = { 'x-api-key': DEV_PARTNER_KEY };
 
 /** One GraphQL POST over the wire, as a client app would send it. */
 export async function gql<T = Record<string, any>>(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
