@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signCallerIdentity, verifyCallerIdentity } from './caller-identity';
 
 const secret = 'a-test-signing-secret-of-some-length';
-const partner = { kind: 'partner' as const, id: 'acme', customers: ['M123', 'M124'] };
+const partner = { kind: 'partner' as const, id: 'acme', customers: ['M123', 'M124'], roles: [] };
 
 describe('caller identity header', () => {
   it('round-trips an identity signed with the shared secret', () => {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppError, ErrorCode } from './errors';
 
 /**
  * Who is calling, as the gateway authenticated them, passed to subgraphs in one signed header.
@@ -16,6 +17,8 @@ export interface CallerIdentity {
   id: string;
   /** the Vitec customers (offices) whose orders this caller may see */
   customers: string[];
+  /** what else the caller may do beyond its own data, e.g. `admin` (changing coverage plans) */
+  roles: string[];
 }
 
 interface SignedClaims extends CallerIdentity {
@@ -27,7 +30,7 @@ const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest();
 
 export function signCallerIdentity(identity: CallerIdentity, secret: string, opts: { ttlS?: number; now?: number } = {}): string {
-  const claims: SignedClaims = { kind: identity.kind, id: identity.id, customers: [...identity.customers], exp: Math.floor((opts.now ?? Date.now()) / 1000) + (opts.ttlS ?? 300) };
+  const claims: SignedClaims = { kind: identity.kind, id: identity.id, customers: [...identity.customers], roles: [...identity.roles], exp: Math.floor((opts.now ?? Date.now()) / 1000) + (opts.ttlS ?? 300) };
   const payload = b64(JSON.stringify(claims));
   return `${payload}.${b64(mac(payload, secret))}`;
 }
@@ -53,7 +56,8 @@ export function verifyCallerIdentity(value: string | undefined, secret: string, 
     return { failure: 'malformed' };
   }
   if (claims.exp * 1000 < now) return { failure: 'expired' };
-  return { identity: { kind: claims.kind, id: claims.id, customers: claims.customers.filter((c): c is string => typeof c === 'string') } };
+  const strings = (xs: unknown[]) => xs.filter((x): x is string => typeof x === 'string');
+  return { identity: { kind: claims.kind, id: claims.id, customers: strings(claims.customers), roles: Array.isArray(claims.roles) ? strings(claims.roles) : [] } };
 }
 
 /** Reads the header from a Node request's headers, or from a WebSocket operation's `extensions.headers`. */
@@ -61,4 +65,20 @@ export function callerHeaderOf(headers: Record<string, unknown> | undefined): st
   if (!headers) return undefined;
   const v = headers[CALLER_HEADER];
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+}
+
+/** The verified caller of one request for a subgraph's context; a forged or stale header counts as none. */
+export function callerFromHeader(value: string | undefined, secret: string, onRefused: (why: VerifyFailure) => void): { caller?: CallerIdentity; callerProblem?: VerifyFailure } {
+  const verified = verifyCallerIdentity(value, secret);
+  if (!verified) return {};
+  if ('identity' in verified) return { caller: verified.identity };
+  onRefused(verified.failure);
+  return { callerProblem: verified.failure };
+}
+
+/** The caller when it holds `role`: UNAUTHENTICATED without a caller, FORBIDDEN without the role. */
+export function requireRole(caller: CallerIdentity | undefined, role: string, action: string): CallerIdentity {
+  if (!caller) throw new AppError(ErrorCode.UNAUTHENTICATED, `${action} needs an authenticated caller (x-api-key or Authorization: Bearer at the gateway)`);
+  if (!caller.roles.includes(role)) throw new AppError(ErrorCode.FORBIDDEN, `${action} needs the ${role} role`, { role });
+  return caller;
 }

@@ -214,7 +214,7 @@ describe('Vitec places orders; partners follow them through the gateway', () => 
     expect(await raw.text()).toContain('UNAUTHENTICATED');
     // only the gateway speaks for callers: an identity header sent by a client (even correctly signed with
     // the development secret) is not passed on
-    const spoofed = signCallerIdentity({ kind: 'partner', id: 'acme', customers: ['M200'] }, 'switchboard-dev-gateway-signing-secret');
+    const spoofed = signCallerIdentity({ kind: 'partner', id: 'acme', customers: ['M200'], roles: [] }, 'switchboard-dev-gateway-signing-secret');
     const spoof = await gql<any>(stack.gatewayUrl, 'query($id: ID!) { order(id: $id) { id } }', { id: theirs.id }, { [CALLER_HEADER]: spoofed });
     expect(spoof.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     const badKey = await gql<any>(stack.gatewayUrl, '{ orders { edges { cursor } } }', {}, { 'x-api-key': 'not-a-key' });

@@ -31,7 +31,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const typeDefs = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type Caller { kind: String! id: String! customers: [String!]! }
+  type Caller { kind: String! id: String! customers: [String!]! roles: [String!]! }
   type Query { whoami: Caller }
   type Subscription { whoamiLive: Caller }
 `);
@@ -80,8 +80,8 @@ beforeAll(async () => {
     plugins: [
       useCallerIdentity({
         partners: [
-          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'] },
-          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'] },
+          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'], roles: ['admin'] },
+          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'], roles: [] },
         ],
         jwt: { issuer: 'https://id.test', audience: 'switchboard', secret: JWT_SECRET },
         signingSecret: SECRET,
@@ -115,17 +115,17 @@ const jwt = (claims: Record<string, unknown>, opts: { aud?: string; exp?: string
     .setExpirationTime(opts.exp ?? '5m')
     .sign(new TextEncoder().encode(JWT_SECRET));
 
-const WHOAMI = '{ whoami { kind id customers } }';
+const WHOAMI = '{ whoami { kind id customers roles } }';
 
 describe('useCallerIdentity over HTTP', () => {
   it('passes a partner (x-api-key or Authorization: ApiKey) to the subgraph as a signed identity', async () => {
-    expect((await gql(url, WHOAMI, {}, { 'x-api-key': KEY_A })).data).toEqual({ whoami: { kind: 'partner', id: 'a', customers: ['M1', 'M2'] } });
-    expect((await gql(url, WHOAMI, {}, { authorization: `ApiKey ${KEY_B}` })).data).toEqual({ whoami: { kind: 'partner', id: 'b', customers: ['M9'] } });
+    expect((await gql(url, WHOAMI, {}, { 'x-api-key': KEY_A })).data).toEqual({ whoami: { kind: 'partner', id: 'a', customers: ['M1', 'M2'], roles: ['admin'] } });
+    expect((await gql(url, WHOAMI, {}, { authorization: `ApiKey ${KEY_B}` })).data).toEqual({ whoami: { kind: 'partner', id: 'b', customers: ['M9'], roles: [] } });
   });
 
   it('passes a frontend user from a valid JWT, with the customers its claim names', async () => {
-    const res = await gql(url, WHOAMI, {}, { authorization: `Bearer ${await jwt({ customers: ['M2'] })}` });
-    expect(res.data).toEqual({ whoami: { kind: 'user', id: 'user-7', customers: ['M2'] } });
+    const res = await gql(url, WHOAMI, {}, { authorization: `Bearer ${await jwt({ customers: ['M2'], roles: ['admin', 42] })}` });
+    expect(res.data).toEqual({ whoami: { kind: 'user', id: 'user-7', customers: ['M2'], roles: ['admin'] } });
   });
 
   it('anonymous queries reach subgraphs without identity; wrong credentials are refused with 401', async () => {
@@ -146,15 +146,15 @@ describe('useCallerIdentity over graphql-ws', () => {
     return c;
   };
   const first = async (c: Client) => {
-    for await (const r of c.iterate({ query: 'subscription { whoamiLive { kind id customers } }' })) return r;
+    for await (const r of c.iterate({ query: 'subscription { whoamiLive { kind id customers roles } }' })) return r;
     return undefined;
   };
 
   it('each caller’s subscription carries its own identity over the one upstream socket', async () => {
     const [a, b, u] = await Promise.all([first(ws({ 'x-api-key': KEY_A })), first(ws({ apiKey: KEY_B })), jwt({ customers: ['M1'] }).then((t) => first(ws({ authorization: `Bearer ${t}` })))]);
-    expect(a!.data).toEqual({ whoamiLive: { kind: 'partner', id: 'a', customers: ['M1', 'M2'] } });
-    expect(b!.data).toEqual({ whoamiLive: { kind: 'partner', id: 'b', customers: ['M9'] } });
-    expect(u!.data).toEqual({ whoamiLive: { kind: 'user', id: 'user-7', customers: ['M1'] } });
+    expect(a!.data).toEqual({ whoamiLive: { kind: 'partner', id: 'a', customers: ['M1', 'M2'], roles: ['admin'] } });
+    expect(b!.data).toEqual({ whoamiLive: { kind: 'partner', id: 'b', customers: ['M9'], roles: [] } });
+    expect(u!.data).toEqual({ whoamiLive: { kind: 'user', id: 'user-7', customers: ['M1'], roles: [] } });
   });
 
   it('refuses a subscription without credentials with UNAUTHENTICATED', async () => {

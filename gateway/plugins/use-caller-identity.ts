@@ -73,7 +73,7 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     // compare against every key, constant time each, so timing does not tell which partner is close
     let found: (typeof partners)[number] | undefined;
     for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers } : undefined;
+    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles } : undefined;
   }
 
   async function userFor(token: string): Promise<CallerIdentity> {
@@ -90,7 +90,8 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     const claim = payload[customersClaim];
     const customers = Array.isArray(claim) ? claim.filter((c): c is string => typeof c === 'string') : [];
     if (!payload.sub) throw new CallerRefused('bearer token has no sub');
-    return { kind: 'user', id: payload.sub, customers };
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    return { kind: 'user', id: payload.sub, customers, roles };
   }
 
   /** The caller for these credentials; null when none were sent; CallerRefused when they are wrong. */

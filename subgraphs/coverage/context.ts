@@ -1,3 +1,4 @@
+import type { CallerIdentity } from '../../platform/caller-identity';
 import type { Feasibility } from './feasibility';
 import type { CoverageLoaders } from './loaders';
 import type { Reservations } from './reservations';
@@ -10,4 +11,6 @@ export interface CoverageContext {
   reservations: Reservations;
   store: CoverageStore;
   now: () => Date;
+  /** the caller the gateway authenticated (signed header); undefined when none or forged */
+  caller?: CallerIdentity;
 }

@@ -3,7 +3,7 @@ import { createPgliteStore, migrate, type Store } from '../../platform/db';
 import { destination, haversineMeters } from '../../platform/geo';
 import { startOzmapSandbox, type RunningOzmapSandbox } from '../../vendors/ozmap/sandbox/server';
 import { DEMO_BOXES, DEMO_CENTER, DEMO_PREMISES, OPEN_WATER } from '../../vendors/ozmap/sandbox/seed';
-import { createTestClock, startCoverageInstance, type CoverageInstance } from './test-support';
+import { asAdmin, asPartner, createTestClock, startCoverageInstance, type CoverageInstance } from './test-support';
 
 let sb: RunningOzmapSandbox;
 let store: Store;
@@ -110,7 +110,7 @@ describe('coverage: plans and their OZmap region tags', () => {
   });
 
   it('caches the regions of a tag set: tags + regions once, then one viability call per query', async () => {
-    await cov.query(`mutation { setCoveragePlan(code: "CACHE_TEST", name: "Cache", regionTags: ["premium", "residencial"]) { code } }`);
+    await cov.query(`mutation { setCoveragePlan(code: "CACHE_TEST", name: "Cache", regionTags: ["premium", "residencial"]) { code } }`, {}, asAdmin());
     const before = upstream();
     await cov.query(COVERAGE, { input: { ...DEMO_CENTER, plan: 'CACHE_TEST' } });
     expect(upstream() - before).toBe(3);
@@ -118,11 +118,21 @@ describe('coverage: plans and their OZmap region tags', () => {
     expect(upstream() - before).toBe(7);
   });
 
+  it('only an admin may change a plan: none is UNAUTHENTICATED, a partner without the role FORBIDDEN', async () => {
+    const change = `mutation { setCoveragePlan(code: "FIBRA_1G", name: "Hijacked", regionTags: []) { code } }`;
+    expect((await cov.query(change)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await cov.query(change, {}, asPartner())).errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const forged = { 'x-switchboard-caller': asAdmin()['x-switchboard-caller']!.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')) };
+    expect((await cov.query(change, {}, forged)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    const plans = (await cov.query('{ coveragePlans { code name } }')).data!.coveragePlans;
+    expect(plans.find((p: { code: string }) => p.code === 'FIBRA_1G').name).not.toBe('Hijacked');
+  });
+
   it('a plan edited with setCoveragePlan takes effect on the next query', async () => {
-    const set = await cov.query(`mutation { setCoveragePlan(code: "PROMO_ESTREITO", name: "Promo Estreito", regionTags: ["empresarial"]) { code name regionTags } }`);
+    const set = await cov.query(`mutation { setCoveragePlan(code: "PROMO_ESTREITO", name: "Promo Estreito", regionTags: ["empresarial"]) { code name regionTags } }`, {}, asAdmin());
     expect(set.data!.setCoveragePlan).toEqual({ code: 'PROMO_ESTREITO', name: 'Promo Estreito', regionTags: ['empresarial'] });
     expect((await cov.query(COVERAGE, { input: { ...DEMO_CENTER, plan: 'PROMO_ESTREITO' } })).data!.coverage.viable).toBe(false);
-    await cov.query(`mutation { setCoveragePlan(code: "PROMO_ESTREITO", name: "Promo Estreito", regionTags: []) { code } }`);
+    await cov.query(`mutation { setCoveragePlan(code: "PROMO_ESTREITO", name: "Promo Estreito", regionTags: []) { code } }`, {}, asAdmin());
     expect((await cov.query(COVERAGE, { input: { ...DEMO_CENTER, plan: 'PROMO_ESTREITO' } })).data!.coverage.viable).toBe(true);
     const plans = (await cov.query(`{ coveragePlans { code regionTags } }`)).data!.coveragePlans;
     expect(plans.map((p: any) => p.code)).toEqual(expect.arrayContaining(['FIBRA_300', 'FIBRA_500', 'FIBRA_1G', 'EMPRESARIAL_1G', 'PROMO_ESTREITO']));

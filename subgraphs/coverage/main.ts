@@ -35,6 +35,7 @@ try {
     store,
     log,
     instanceId: `${hostname()}:${process.pid}`,
+    signingSecret: config.GATEWAY_SIGNING_SECRET,
     settings: {
       defaultRadiusM: config.COVERAGE_RADIUS_M,
       maxRadiusM: config.COVERAGE_MAX_RADIUS_M,

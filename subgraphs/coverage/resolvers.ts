@@ -1,3 +1,4 @@
+import { requireRole } from '../../platform/caller-identity';
 import { badInput } from '../../platform/errors';
 import { scalarResolvers } from '../../platform/scalars';
 import type { OzmapBox } from '../../vendors/ozmap/types';
@@ -30,7 +31,9 @@ export const resolvers: Resolvers = {
     reservePort: (_, { boxId, prospect, plan }, { reservations }) => reservations.reservePort(boxId, prospect, plan),
     confirmReservation: (_, { id }, { reservations }) => reservations.confirmReservation(id),
     cancelReservation: (_, { id }, { reservations }) => reservations.cancelReservation(id),
-    async setCoveragePlan(_, { code, name, regionTags }, { store, now }) {
+    // Plans decide where every prospect can buy: changing one is an operator's act, not a partner's.
+    async setCoveragePlan(_, { code, name, regionTags }, { store, now, caller }) {
+      requireRole(caller, 'admin', 'setCoveragePlan');
       if (!PLAN_CODE.test(code)) throw badInput('plan code must be 2-40 upper-case letters, digits, _ or -', { argument: 'code' });
       if (!name.trim() || name.length > 120) throw badInput('plan name must be 1 to 120 characters', { argument: 'name' });
       const bad = regionTags.find((t) => !TAG.test(t));

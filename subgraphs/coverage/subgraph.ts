@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { callerFromHeader, callerHeaderOf } from '../../platform/caller-identity';
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -33,6 +35,8 @@ export interface CoverageSubgraphOptions {
   settings: CoverageSettings;
   /** names this instance in reservation leases */
   instanceId: string;
+  /** HMAC secret of the gateway's caller header (GATEWAY_SIGNING_SECRET) */
+  signingSecret: string;
   /** the clock (tests move it; production passes nothing) */
   now?: () => Date;
 }
@@ -51,7 +55,14 @@ export function createCoverageSubgraph(opts: CoverageSubgraphOptions) {
   const sweeper = createSweeper({ ozmap, store, log, now, instanceId, leaseMs: settings.leaseMs, intervalMs: settings.sweepIntervalMs });
   return {
     schema: buildSubgraphSchema([{ typeDefs: coverageTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
-    context: (): CoverageContext => ({ loaders: createCoverageLoaders(ozmap), feasibility, reservations, store, now }),
+    context: (req: IncomingMessage): CoverageContext => ({
+      loaders: createCoverageLoaders(ozmap),
+      feasibility,
+      reservations,
+      store,
+      now,
+      ...callerFromHeader(callerHeaderOf(req.headers), opts.signingSecret, (problem) => log.warn('refused a caller identity header', { problem })),
+    }),
     ready: async () => (await opts.store.query('SELECT 1')).rowCount === 1,
     sweeper,
     reservations,

@@ -1,3 +1,4 @@
+import { CALLER_HEADER, signCallerIdentity } from '../../platform/caller-identity';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { createOzmapClient } from '../../vendors/ozmap/client';
 import { SANDBOX_API_KEY } from '../../vendors/ozmap/sandbox/server';
 import { createCoverageSubgraph, type CoverageSettings } from './subgraph';
+
+export const TEST_SIGNING_SECRET = 'coverage-test-signing-secret';
+/** The signed caller header the gateway would send for an operator with the admin role. */
+export const asAdmin = () => ({ [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'ops', customers: [], roles: ['admin'] }, TEST_SIGNING_SECRET) });
+export const asPartner = () => ({ [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'conecte', customers: [], roles: [] }, TEST_SIGNING_SECRET) });
 
 /** A clock tests move by hand: reservations expire in days, tests take milliseconds. */
 export function createTestClock(start = new Date('2026-03-02T12:00:00Z')) {
@@ -59,13 +65,13 @@ export async function startCoverageInstance(opts: { ozmapOrigin: string; store: 
   const http = createHttpClient({ vendor: 'ozmap', baseUrl: opts.ozmapOrigin, timeoutMs: opts.timeoutMs ?? 5_000 });
   const tokens = createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 });
   const ozmap = createOzmapClient({ http, tokens, apiKey: SANDBOX_API_KEY });
-  const subgraph = createCoverageSubgraph({ ozmap, store: opts.store, log: silentLogger, settings: testSettings(opts.settings), instanceId: opts.instanceId ?? 'test-instance', now: opts.clock.now });
+  const subgraph = createCoverageSubgraph({ ozmap, store: opts.store, log: silentLogger, settings: testSettings(opts.settings), instanceId: opts.instanceId ?? 'test-instance', now: opts.clock.now, signingSecret: TEST_SIGNING_SECRET });
   const server: RunningSubgraph = await startSubgraphServer({ name: 'coverage', log: silentLogger, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, 0);
   return {
     ...subgraph,
     ozmap,
     url: server.url,
-    query: <T = Record<string, any>>(q: string, vars?: Record<string, unknown>) => gql<T>(server.url, q, vars),
+    query: <T = Record<string, any>>(q: string, vars?: Record<string, unknown>, headers?: Record<string, string>) => gql<T>(server.url, q, vars, headers),
     async close() {
       await subgraph.sweeper.stop();
       await server.close();

@@ -73,7 +73,7 @@ describe.runIf(redisUrl)('several Order instances (REDIS_URL, PostgreSQL at TEST
   });
 
   it('every subscriber gets each event once; every order is processed once', async () => {
-    const header = { [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'p', customers: ['M123', 'M125'] }, SECRET) };
+    const header = { [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'p', customers: ['M123', 'M125'], roles: [] }, SECRET) };
     const N = 12;
     const received = servers.map(() => [] as { eventId: string; orderId: string; status: string }[]);
     const done = servers.map((s, i) => {

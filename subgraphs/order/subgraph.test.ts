@@ -16,8 +16,8 @@ import { startOrderServer } from './server';
 import { createOrderSubgraph, type OrderSubgraph } from './subgraph';
 
 const SECRET = 'subgraph-test-signing-secret';
-const partnerA: CallerIdentity = { kind: 'partner', id: 'a', customers: ['M123', 'M124', 'M125'] };
-const partnerB: CallerIdentity = { kind: 'partner', id: 'b', customers: ['M200'] };
+const partnerA: CallerIdentity = { kind: 'partner', id: 'a', customers: ['M123', 'M124', 'M125'], roles: [] };
+const partnerB: CallerIdentity = { kind: 'partner', id: 'b', customers: ['M200'], roles: [] };
 const as = (who: CallerIdentity) => ({ [CALLER_HEADER]: signCallerIdentity(who, SECRET) });
 
 interface Harness {

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
-import { callerHeaderOf, CALLER_HEADER, verifyCallerIdentity } from '../../platform/caller-identity';
+import { callerFromHeader, callerHeaderOf, CALLER_HEADER } from '../../platform/caller-identity';
 import type { VitecCustomerMode } from '../../platform/config/vitec';
 import type { Store } from '../../platform/db';
 import type { Job } from '../../platform/jobs';
@@ -48,14 +48,8 @@ export function createOrderSubgraph(opts: OrderSubgraphOptions) {
   let wake = () => undefined as void;
 
   const contextFor = (header: string | undefined, cache: boolean): OrderContext => {
-    const verified = verifyCallerIdentity(header, opts.signingSecret);
-    const ctx: OrderContext = { orders, feed, actions, loaders: createOrderLoaders(orders, { cache }) };
-    if (verified && 'identity' in verified) ctx.caller = verified.identity;
-    else if (verified) {
-      ctx.callerProblem = verified.failure;
-      opts.log.warn('refused a caller identity header', { problem: verified.failure });
-    }
-    return ctx;
+    const caller = callerFromHeader(header, opts.signingSecret, (problem) => opts.log.warn('refused a caller identity header', { problem }));
+    return { orders, feed, actions, loaders: createOrderLoaders(orders, { cache }), ...caller };
   };
 
   return {
