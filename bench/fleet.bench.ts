@@ -60,7 +60,7 @@ try {
       [`load: ${REQUESTS} queries, ${CONCURRENCY} in flight`, `${result.errors} errors`],
       ['load: p50 / p95 / p99', `${ms(result.p50)} / ${ms(result.p95)} / ${ms(result.p99)}`],
       ['load: requests/s', result.rps.toFixed(1)],
-      ['load: upstream data calls per query', (loadStats.dataRequests / REQUESTS).toFixed(2)],
+      ['load: upstream data calls per query (identical in-flight queries share one subgraph request)', (loadStats.dataRequests / REQUESTS).toFixed(2)],
       ['load: token calls in total', loadStats.tokenRequests],
     ]) + '\n\n',
   );

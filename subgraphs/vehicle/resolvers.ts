@@ -1,6 +1,7 @@
 import { badInput } from '../../platform/errors';
 import { displayPlate, normalisePlate } from '../../platform/plates';
 import { scalarResolvers, toDecimal } from '../../platform/scalars';
+import type { MmpJobAndPart } from '../../vendors/mmp/types';
 import type { Resolvers } from './resolvers.generated';
 
 /** MMP amounts are euros; the network is French. */
@@ -9,6 +10,17 @@ const member = (m: { memberId: number | null; memberPoSCode: string | null; memb
   m.memberId === null ? null : { id: String(m.memberId), posCode: m.memberPoSCode, tradeName: m.memberTradeName };
 const earliest = (...dates: (string | null)[]) => dates.filter((d): d is string => !!d).sort()[0] ?? null;
 const MAX_PLATES = 100;
+
+/** MMP sends '' for an absent job or part field; the schema says null. Shared by raw and processed lines. */
+const jobAndPart = {
+  packageCode: (l: MmpJobAndPart) => l.packageCode || null,
+  packageLabel: (l: MmpJobAndPart) => l.packageLabel || null,
+  jobCode: (l: MmpJobAndPart) => l.jobCode || null,
+  partQuantity: (l: MmpJobAndPart) => toDecimal(l.partQuantity),
+  partReference: (l: MmpJobAndPart) => l.partReference || null,
+  partBrand: (l: MmpJobAndPart) => l.partBrand || null,
+  partLabel: (l: MmpJobAndPart) => l.partLabel || null,
+};
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -124,14 +136,8 @@ export const resolvers: Resolvers = {
     clientDmsId: (l) => l.clientDmsId,
     vin: (l) => l.vehicleVIN,
     mileage: (l) => l.vehicleMileage,
-    packageCode: (l) => l.packageCode || null,
-    packageLabel: (l) => l.packageLabel || null,
-    jobCode: (l) => l.jobCode || null,
+    ...jobAndPart,
     jobLabel: (l) => l.jobLabel || null,
-    partQuantity: (l) => toDecimal(l.partQuantity),
-    partReference: (l) => l.partReference || null,
-    partBrand: (l) => l.partBrand || null,
-    partLabel: (l) => l.partLabel || null,
   },
   Invoice: {
     dmsId: (i) => i.invoiceDmsId,
@@ -145,14 +151,8 @@ export const resolvers: Resolvers = {
     jobId: (l) => l.privateJobId,
     jobLabel: (l) => l.privateJobLabel,
     source: (l) => l.privateUsedSource,
-    packageCode: (l) => l.packageCode || null,
-    packageLabel: (l) => l.packageLabel || null,
-    jobCode: (l) => l.jobCode || null,
+    ...jobAndPart,
     jobDescription: (l) => l.jobLabel || null,
-    partQuantity: (l) => toDecimal(l.partQuantity),
-    partReference: (l) => l.partReference || null,
-    partBrand: (l) => l.partBrand || null,
-    partLabel: (l) => l.partLabel || null,
   },
   CampaignReminder: {
     campaignId: (r) => String(r.campaignId),

@@ -110,17 +110,8 @@ export interface MmpPrevision {
   forecastInformations: string | null;
 }
 
-/** `import-factures`: one flat raw invoice line (seed). */
-export interface MmpImportFacture {
-  workshopNationalId: string | null;
-  clientDmsId: string | null;
-  invoiceId: number;
-  invoiceDmsId: string;
-  invoiceDate: string;
-  invoiceAmount: number;
-  vehicleVIN: string | null;
-  vehicleMileage: number | null;
-  vehicleRegistrationPlate: string;
+/** The job and part of an invoice line, as both the raw and the processed invoice services carry them (seed). */
+export interface MmpJobAndPart {
   packageCode: string;
   packageLabel: string;
   jobCode: string;
@@ -131,19 +122,24 @@ export interface MmpImportFacture {
   partLabel: string;
 }
 
+/** `import-factures`: one flat raw invoice line (seed). */
+export interface MmpImportFacture extends MmpJobAndPart {
+  workshopNationalId: string | null;
+  clientDmsId: string | null;
+  invoiceId: number;
+  invoiceDmsId: string;
+  invoiceDate: string;
+  invoiceAmount: number;
+  vehicleVIN: string | null;
+  vehicleMileage: number | null;
+  vehicleRegistrationPlate: string;
+}
+
 /** One line of a processed invoice (seed). */
-export interface MmpFactureLine {
+export interface MmpFactureLine extends MmpJobAndPart {
   privateJobId: number | null;
   privateJobLabel: string | null;
   privateUsedSource: string | null;
-  packageCode: string;
-  packageLabel: string;
-  jobCode: string;
-  jobLabel: string;
-  partQuantity: number;
-  partReference: string;
-  partBrand: string;
-  partLabel: string;
 }
 
 /** `factures`: a processed invoice with its lines (seed). */
