@@ -42,7 +42,7 @@ export interface HttpClientOptions {
  * One keep-alive pool per vendor origin. Every call has its own timeout covering the whole exchange,
  * so a vendor that accepts the connection and then stalls cannot hold a resolver forever.
  */
-export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 32 }: HttpClientOptions): HttpClient {
+export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 64 }: HttpClientOptions): HttpClient {
   const agent = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
   const base = baseUrl.replace(/\/+$/, '');
 

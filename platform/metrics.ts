@@ -12,10 +12,6 @@ export function snapshot(): Record<string, number> {
   return Object.fromEntries([...counters.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function resetMetrics(): void {
-  counters.clear();
-}
-
 /** p-th percentile (0–100) of a list of numbers, nearest-rank. */
 export function percentile(values: number[], p: number): number {
   if (!values.length) return NaN;

@@ -3,6 +3,7 @@ import type { CcCapacityDay } from './types';
 
 /** The only batch sizes the platform accepts on `POST /ccplatform/api/v1/capacity`. */
 export const CC_POST_SIZES = [5, 1] as const;
+const FULL_POST = CC_POST_SIZES[0];
 
 /**
  * Cuts a set of days into the posts the platform accepts: five consecutive days where a run of
@@ -21,7 +22,7 @@ export function planCapacityPosts(days: CcCapacityDay[]): CcCapacityDay[][] {
   const posts: CcCapacityDay[][] = [];
   for (const run of runs) {
     let i = 0;
-    for (; i + 5 <= run.length; i += 5) posts.push(run.slice(i, i + 5));
+    for (; i + FULL_POST <= run.length; i += FULL_POST) posts.push(run.slice(i, i + FULL_POST));
     for (; i < run.length; i++) posts.push([run[i]!]);
   }
   return posts;

@@ -11,6 +11,7 @@ import {
 } from '../../../platform/sandbox';
 import { addDays, daysBetween, isIsoDate } from '../dates';
 import { capacityDayProblems } from '../rules';
+import { CC_POST_SIZES } from '../posts';
 import { CC_MAX_USERIDS_PER_READ, type CcCapacityDay, type CcCapacityReadResult, type CcProblem } from '../types';
 import { defaultClients, defaultUsers, mondayOf, seedCalendars, type SandboxClient } from './data';
 
@@ -137,11 +138,11 @@ export async function startCustomerConnectSandbox(opts: CustomerConnectSandboxOp
     const body = req.json<{ days?: unknown }>();
     if (!body || typeof body !== 'object' || !Array.isArray(body.days)) return validationProblem([{ field: 'days', message: 'expected {"days": [...]}' }]);
     const days = body.days as CcCapacityDay[];
-    if (days.length !== 1 && days.length !== 5) return validationProblem([{ field: 'days', message: `post 1 day or 5 days, not ${days.length}` }]);
+    if (!(CC_POST_SIZES as readonly number[]).includes(days.length)) return validationProblem([{ field: 'days', message: `post ${CC_POST_SIZES.join(' or ')} days, not ${days.length}` }]);
     const problems = capacityDayProblems(days);
-    if (!problems.length && days.length === 5) {
+    if (!problems.length && days.length > 1) {
       const dates = days.map((d) => d.date).sort();
-      if (daysBetween(dates[0]!, dates[4]!) !== 4) problems.push({ field: 'days', message: 'five days must be consecutive dates' });
+      if (daysBetween(dates[0]!, dates.at(-1)!) !== days.length - 1) problems.push({ field: 'days', message: `${days.length} days must be consecutive dates` });
     }
     if (problems.length) return validationProblem(problems);
 
