@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createGatewayRuntime, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, type GatewayConfigSupergraph, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
@@ -26,6 +26,10 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
+  /** the query planner and executor: the runtime's JS one (default) or Hive Router's Rust planner (`@graphql-hive/router-runtime`) */
+  unifiedGraphHandler?: GatewayConfigSupergraph['unifiedGraphHandler'];
+  /** merge identical in-flight subgraph queries (same URL, headers and body) into one call; default on */
+  deduplicateSubgraphRequests?: boolean;
 }
 
 const operationOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.operation;
@@ -47,7 +51,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
       {
         location: s.url,
         // Subscriptions go to subgraphs over graphql-ws at the same URL; queries and mutations over HTTP.
-        options: { subscriptions: { kind: 'ws', location: s.url.replace(/^http/, 'ws') } },
+        options: { subscriptions: { kind: 'ws', location: s.url.replace(/^http/, 'ws') }, deduplicateInflightRequests: opts.deduplicateSubgraphRequests ?? true },
       },
     ]),
   );
@@ -55,6 +59,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     supergraph: opts.supergraphSdl,
     transports: { http: httpTransport, ws: wsTransport },
     transportEntries,
+    unifiedGraphHandler: opts.unifiedGraphHandler,
     logging: false,
     landingPage: false,
     graphqlEndpoint: '/graphql',

@@ -22,6 +22,9 @@ try {
     introspection: config.GATEWAY_INTROSPECTION,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
     publicUrl: config.GATEWAY_URL,
+    // loaded only when chosen: the native addon exists for linux and macOS only
+    unifiedGraphHandler: config.GATEWAY_QUERY_PLANNER === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined,
+    deduplicateSubgraphRequests: config.GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS,
     plugins: [
       useCallerIdentity({
         partners: config.PARTNER_KEYS,

@@ -17,4 +17,6 @@ export const coreEnv = {
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
   GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
+  GATEWAY_QUERY_PLANNER: envVar(z.enum(['js', 'rust']).default('js'), 'Query planner of the gateway: js (the runtime\'s own) or rust (Hive Router\'s, @graphql-hive/router-runtime; native addon for linux and macOS)'),
+  GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: envVar(bool(true), 'Merge identical in-flight subgraph queries (same caller, same body) into one subgraph call (the gateway benchmark switches it off for a fair comparison)'),
 };

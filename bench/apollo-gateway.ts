@@ -1,0 +1,61 @@
+/**
+ * The comparison engine of bench/gateway.bench.ts: `@apollo/gateway` (the JS query planner of Apollo
+ * Federation 2) behind `@apollo/server`, serving the same supergraph SDL as the Switchboard gateway and
+ * routing to the same subgraph processes. It does the caller work ours does, so both engines make the same
+ * subgraph calls: the partner API key (`x-api-key`) is checked against PARTNER_KEYS (SHA-256, constant
+ * time) and the identity is signed into `x-switchboard-caller` per subgraph call, exactly as
+ * gateway/plugins/use-caller-identity.ts does. No request de-duplication: RemoteGraphQLDataSource has none.
+ * Its own process, so its CPU and memory are measured alone.
+ *
+ *   node --import tsx bench/apollo-gateway.ts <port>     (config from the environment, like every main.ts)
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../platform/caller-identity';
+import { bootstrap, fatal, onShutdown } from '../platform/process';
+import { subgraphs } from '../platform/topology';
+import { readSupergraph } from '../gateway/create-gateway';
+
+const { config, log } = bootstrap('apollo-gateway', process.env);
+const port = Number(process.argv[2]);
+
+interface Context {
+  caller: CallerIdentity | null;
+}
+
+try {
+  if (!Number.isInteger(port) || port <= 0) throw new Error('usage: apollo-gateway.ts <port>');
+  const partners = config.PARTNER_KEYS.map((p) => ({ ...p, hash: Buffer.from(p.keyHash, 'hex') }));
+  const callerOf = (apiKey: string | undefined): CallerIdentity | null => {
+    if (!apiKey) return null;
+    const hash = createHash('sha256').update(apiKey).digest();
+    let found: (typeof partners)[number] | undefined;
+    for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
+    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles } : null;
+  };
+  const urls = new Map(subgraphs.map((s) => [s.name, s.url(config)]));
+  const gateway = new ApolloGateway({
+    supergraphSdl: readSupergraph(config.SUPERGRAPH_PATH),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource<Context>({
+        url: urls.get(name) ?? url,
+        willSendRequest({ request, context }) {
+          if (context.caller) request.http?.headers.set(CALLER_HEADER, signCallerIdentity(context.caller, config.GATEWAY_SIGNING_SECRET));
+        },
+      }),
+  });
+  const server = new ApolloServer<Context>({ gateway, introspection: false });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port, host: '127.0.0.1' },
+    context: async ({ req }) => {
+      const key = req.headers['x-api-key'];
+      return { caller: callerOf(typeof key === 'string' ? key : undefined) };
+    },
+  });
+  log.info('apollo gateway listening', { url });
+  onShutdown(log, () => server.stop());
+} catch (err) {
+  fatal(log, err);
+}

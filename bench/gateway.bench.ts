@@ -1,0 +1,219 @@
+/**
+ * Gateway benchmark (issue 13): the Switchboard gateway against `@apollo/gateway` on the same supergraph,
+ * subgraphs and sandboxes, in alternating rounds of one run, so that the ratios hold on a noisy machine.
+ *
+ *   npm run bench:gateway                                       5 rounds × 10 s per engine and query
+ *   npx tsx bench/gateway.bench.ts --short                      2 rounds × 3 s (development)
+ *   npx tsx bench/gateway.bench.ts --baseline-ref main          adds the gateway of another commit
+ *   npx tsx bench/gateway.bench.ts --variant rust:GATEWAY_QUERY_PLANNER=rust   adds this tree's gateway with other config
+ *   npx tsx bench/gateway.bench.ts --engines switchboard --cpu-prof .prof      profile ours under the same load
+ *
+ * Options: --rounds N --seconds S --warmup S --connections N --fleet-connections N --queries cross,single,fleet
+ * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit> --variant name:K=V,K=V.
+ *
+ * What is fair about it:
+ * - every engine gets the same operations in the same order; each request asks a different plate (the MMP
+ *   sandbox's 242 seeded vehicles in rotation, one counter across all connections);
+ * - neither engine merges requests: the Hive runtime's merging of identical in-flight subgraph queries
+ *   (`deduplicateInflightRequests` of the HTTP transport, on by default) is switched off with
+ *   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS=false, inbound merging (`inboundInflightRequestDeduplication`)
+ *   is off by default, and Apollo's RemoteGraphQLDataSource merges nothing;
+ * - both authenticate the partner key and sign `x-switchboard-caller` per subgraph call
+ *   (bench/apollo-gateway.ts does what gateway/plugins/use-caller-identity.ts does);
+ * - both answers are checked identical (data, no errors) before anything is measured;
+ * - CPU and memory are read from each engine's own process in /proc, never the load generator's (this
+ *   process); rounds alternate the engines' order, and ratios are taken within a round.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdtempSync, symlinkSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { signCallerIdentity } from '../platform/caller-identity';
+import { freePort, repoRoot } from '../test/support/processes';
+import { startStack } from '../test/support/stack';
+import { buildFleet } from '../vendors/mmp/sandbox/fleet';
+import { compareEngines, measure, median, spawnEngine, type Engine, type Measurement, type SpawnedEngine } from './gateway-harness';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    'fleet-connections': { type: 'string', default: '10' },
+    queries: { type: 'string', default: 'cross,single,fleet' },
+    engines: { type: 'string', default: 'switchboard,apollo,direct' },
+    stack: { type: 'string', default: 'full' },
+    short: { type: 'boolean', default: false },
+    'baseline-ref': { type: 'string' },
+    'variant-ref': { type: 'string', multiple: true, default: [] },
+    variant: { type: 'string', multiple: true, default: [] },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const ROUNDS = Number(args.rounds ?? (args.short ? 2 : 5));
+const SECONDS = Number(args.seconds ?? (args.short ? 3 : 10));
+const WARMUP = Number(args.warmup ?? (args.short ? 1 : 3));
+const CONNECTIONS = Number(args.connections);
+// 50 fleet queries in flight are 2,500 plates (about 100 MB of vendor JSON) at once: every query would take
+// longer than a round. The fleet figure that matters is CPU per query, measured at a load each engine keeps up with.
+const FLEET_CONNECTIONS = Number(args['fleet-connections']);
+const FLEET_SIZE = 50;
+
+const PLATES = buildFleet().plates;
+const QUERIES = {
+  cross: {
+    title: 'Vehicle + Customer: `vehicle(plate) { information forecasts customers }`',
+    query: `query Cross($plate: String!) { vehicle(plate: $plate) { plate
+  information { vin brand model energy releaseDate lastVisitMileage nextTechnicalControlDate }
+  forecasts { jobId label dueDate }
+  customers { id name contactPreferences { sms email post privacy } } } }`,
+    variables: (i: number) => ({ plate: PLATES[i % PLATES.length] }),
+  },
+  single: {
+    title: 'one subgraph: vehicle facts',
+    query: `query Facts($plate: String!) { vehicle(plate: $plate) { plate displayPlate
+  information { vin brand model energy variant releaseDate lastVisitDate lastVisitMileage currentMileageEstimate monthlyMileageEstimate lastTechnicalControlDate nextTechnicalControlDate } } }`,
+    variables: (i: number) => ({ plate: PLATES[i % PLATES.length] }),
+  },
+  fleet: {
+    title: `fleet: ${FLEET_SIZE} plates × 5 facets in one query`,
+    query: `query Fleet($plates: [String!]!) { vehicles(plates: $plates) {
+  plate information { vin lastVisitMileage } forecasts { label dueDate } invoices { dmsId amount { amount } }
+  operations { date jobLabel } campaignReminders { label sentAt } } }`,
+    variables: (i: number) => ({ plates: Array.from({ length: FLEET_SIZE }, (_, k) => PLATES[(i * 7 + k) % PLATES.length]) }),
+  },
+} as const;
+type QueryName = keyof typeof QUERIES;
+const queryNames = args.queries.split(',').map((q) => q.trim()) as QueryName[];
+for (const q of queryNames) if (!(q in QUERIES)) throw new Error(`unknown query ${q}; known: ${Object.keys(QUERIES).join(', ')}`);
+const engineNames = new Set(args.engines.split(',').map((e) => e.trim()));
+
+// A partner of our own (not the development default, which production mode refuses) and a fresh signing secret.
+const apiKey = `sb_bench_${randomBytes(12).toString('hex')}`;
+const benchPartner = { kind: 'partner' as const, id: 'bench-partner', customers: ['M123', 'M124', 'M125'], roles: [] as string[] };
+const signingSecret = randomBytes(24).toString('hex');
+const commonEnv: Record<string, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  SANDBOX_LATENCY_MS: '0',
+  PARTNER_KEYS: `${benchPartner.id}:${createHash('sha256').update(apiKey).digest('hex')}:${benchPartner.customers.join('|')}`,
+  GATEWAY_SIGNING_SECRET: signingSecret,
+  GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: 'false',
+  SUPERGRAPH_PATH: join(repoRoot, 'schema/supergraph.graphql'),
+};
+const clientHeaders = { 'x-api-key': apiKey };
+
+interface Variant {
+  name: string;
+  root: string;
+  env: Record<string, string>;
+  cleanup?: () => void;
+}
+const variants: Variant[] = [];
+const refs: [string, string][] = [...(args['baseline-ref'] ? [['baseline', args['baseline-ref']] as [string, string]] : []), ...args['variant-ref'].map((v) => v.split(/:(.*)/s).slice(0, 2) as [string, string])];
+for (const [name, ref] of refs) {
+  // The other commit's tree beside ours, sharing our node_modules (so it needs no install).
+  const dir = mkdtempSync(join(tmpdir(), `switchboard-${name}-`));
+  execFileSync('git', ['-C', repoRoot, 'worktree', 'add', '--detach', '--force', dir, ref], { stdio: 'ignore' });
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const sha = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']).toString().trim();
+  variants.push({ name: `${name} (${sha})`, root: dir, env: {}, cleanup: () => execFileSync('git', ['-C', repoRoot, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' }) });
+}
+for (const v of args.variant) {
+  const [name, spec] = v.split(/:(.*)/s) as [string, string];
+  variants.push({ name, root: repoRoot, env: Object.fromEntries(spec.split(',').map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])) });
+}
+
+const started = Date.now();
+const full = args.stack === 'full';
+const stack = await startStack({
+  sandboxes: full ? ['mmp', 'carsys', 'customerconnect', 'vitec', 'ozmap'] : ['mmp'],
+  subgraphs: full ? ['vehicle', 'customer', 'capacity', 'order', 'coverage'] : ['vehicle', 'customer'],
+  env: commonEnv,
+});
+const spawned: SpawnedEngine[] = [];
+try {
+  const gatewayEnv = async () => {
+    const port = await freePort();
+    return { port, env: { ...stack.env, GATEWAY_PORT: String(port) } };
+  };
+  const engines: (Engine & { only?: QueryName[] })[] = [];
+  const startGateway = async (name: string, root: string, env: Record<string, string>, nodeArgs: string[] = []) => {
+    const g = await gatewayEnv();
+    const s = await spawnEngine({ name, root, entry: 'gateway/main.ts', env: { ...g.env, ...env }, nodeArgs, graphqlUrl: `http://127.0.0.1:${g.port}/graphql` });
+    spawned.push(s);
+    engines.push({ name, url: `http://127.0.0.1:${g.port}/graphql`, pid: s.child.pid! });
+  };
+  if (engineNames.has('switchboard')) {
+    const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
+    if (args['cpu-prof']) mkdirSync(resolve(args['cpu-prof']), { recursive: true });
+    await startGateway('switchboard', repoRoot, {}, prof);
+  }
+  if (engineNames.has('apollo')) {
+    const port = await freePort();
+    const s = await spawnEngine({ name: 'apollo', root: repoRoot, entry: 'bench/apollo-gateway.ts', args: [String(port)], env: stack.env, graphqlUrl: `http://127.0.0.1:${port}/graphql` });
+    spawned.push(s);
+    engines.push({ name: '@apollo/gateway', url: `http://127.0.0.1:${port}/graphql`, pid: s.child.pid! });
+  }
+  for (const v of variants) await startGateway(v.name, v.root, v.env);
+  const vehiclePid = stack.services.find((s) => s.name === 'vehicle')!.child.pid!;
+  const directHeaders = () => ({ 'x-switchboard-caller': signCallerIdentity(benchPartner, signingSecret) });
+  if (engineNames.has('direct')) engines.push({ name: 'Vehicle subgraph (direct)', url: stack.subgraphUrl('vehicle'), pid: vehiclePid, only: ['single'] });
+
+  const reference = engines.find((e) => e.name === '@apollo/gateway');
+  const ours = engines.find((e) => e.name === 'switchboard');
+  const output: string[] = [];
+  for (const q of queryNames) {
+    const spec = QUERIES[q];
+    const here = engines.filter((e) => !e.only || e.only.includes(q));
+    const connections = q === 'fleet' ? FLEET_CONNECTIONS : CONNECTIONS;
+    const bodies = Array.from({ length: PLATES.length }, (_, i) => JSON.stringify({ query: spec.query, variables: spec.variables(i) }));
+    // 1. Same answers, or nothing is measured.
+    for (const e of here) if (e.only) e.headers = directHeaders();
+    const problems = await compareEngines(here, [0, 1, 2, 3, 4].map((i) => ({ query: spec.query, variables: spec.variables(i * 31) })), clientHeaders);
+    if (problems.length) throw new Error(`engines disagree on ${q}; nothing measured:\n  ${problems.join('\n  ')}`);
+    // 2. Warm-up (JIT, caches, keep-alive pools), then alternating rounds.
+    for (const e of here) await measure(e, { bodies, headers: clientHeaders, connections, seconds: WARMUP });
+    const runs = new Map<string, Measurement[]>(here.map((e) => [e.name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = here.map((_, i) => here[(i + r) % here.length]!);
+      for (const e of order) {
+        if (e.only) e.headers = directHeaders(); // signed for 300 s: fresh every round
+        const m = await measure(e, { bodies, headers: clientHeaders, connections, seconds: SECONDS });
+        runs.get(e.name)!.push(m);
+        process.stderr.write(`${q} round ${r + 1}/${ROUNDS} ${e.name}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.cpuMsPerRequest.toFixed(2)} CPU ms/req, ${m.errors} errors\n`);
+      }
+    }
+    const ratioTo = (other: Engine | undefined, e: Engine) =>
+      other && runs.has(other.name) ? median(runs.get(e.name)!.map((m, r) => m.rps / runs.get(other.name)![r]!.rps)) : NaN;
+    const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+    output.push(`\n### ${spec.title} (${connections} connections)\n`);
+    output.push(`| engine | req/s | × Apollo | × Switchboard | p50 ms | p99 ms | CPU ms/request | RSS MB (max) | errors |`);
+    output.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    for (const e of here) {
+      const ms = runs.get(e.name)!;
+      const requests = ms.reduce((s, m) => s + m.requests, 0);
+      const cpu = ms.reduce((s, m) => s + m.cpuMsPerRequest * m.requests, 0) / requests;
+      output.push(
+        `| ${e.name} | ${f(median(ms.map((m) => m.rps)))} | ${f(ratioTo(reference, e), 2)} | ${f(ratioTo(ours, e), 2)} | ${f(median(ms.map((m) => m.p50)))} | ${f(median(ms.map((m) => m.p99)))} | ${f(cpu, 2)} | ${f(Math.max(...ms.map((m) => m.rssMb)))} | ${ms.reduce((s, m) => s + m.errors, 0)} |`,
+      );
+    }
+    const direct = here.find((e) => e.only);
+    if (direct && ours) output.push(`\nSwitchboard keeps **${f(ratioTo(direct, ours), 2)}×** of the Vehicle subgraph's direct req/s on this query (same rounds).`);
+  }
+  process.stdout.write(
+    `\n## Gateway benchmark: ${ROUNDS} alternating rounds × ${SECONDS} s per engine (warm-up ${WARMUP} s), ${CONNECTIONS} connections, ` +
+      `${PLATES.length} plates in rotation, MMP sandbox latency 0, ${full ? 'full stack' : 'MMP + Vehicle + Customer only'}, no request merging on either side\n` +
+      `Command: npx tsx bench/gateway.bench.ts ${process.argv.slice(2).join(' ')}\n` +
+      `req/s, p50 and p99: median of the rounds; × ratios: median of the same-round ratios; CPU: the engine's process (/proc), total CPU / total requests; RSS: highest sample.\n` +
+      output.join('\n') +
+      `\n\n(${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
+} finally {
+  await Promise.all(spawned.map((s) => s.stop()));
+  await stack.stop();
+  for (const v of variants) v.cleanup?.();
+}
