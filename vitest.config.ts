@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['{platform,vendors,subgraphs,gateway,scripts,test}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['{platform,vendors,subgraphs,gateway,scripts,test,bench}/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e.ts'], pool: 'forks', poolOptions: { forks: { singleFork: true } } } },
     ],
   },

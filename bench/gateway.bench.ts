@@ -9,7 +9,7 @@
  *   npx tsx bench/gateway.bench.ts --engines switchboard --cpu-prof .prof      profile ours under the same load
  *
  * Options: --rounds N --seconds S --warmup S --connections N --fleet-connections N --queries cross,single,fleet
- * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit> --variant name:K=V,K=V.
+ * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit>[:K=V,K=V] --variant name:K=V,K=V.
  *
  * What is fair about it:
  * - every engine gets the same operations in the same order; each request asks a different plate (the MMP
@@ -113,18 +113,21 @@ interface Variant {
   cleanup?: () => void;
 }
 const variants: Variant[] = [];
+const envOf = (spec: string | undefined): Record<string, string> =>
+  spec ? Object.fromEntries(spec.split(',').map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])) : {};
 const refs: [string, string][] = [...(args['baseline-ref'] ? [['baseline', args['baseline-ref']] as [string, string]] : []), ...args['variant-ref'].map((v) => v.split(/:(.*)/s).slice(0, 2) as [string, string])];
-for (const [name, ref] of refs) {
+for (const [name, refAndEnv] of refs) {
+  const [ref, envSpec] = refAndEnv.split(/:(.*)/s) as [string, string | undefined];
   // The other commit's tree beside ours, sharing our node_modules (so it needs no install).
   const dir = mkdtempSync(join(tmpdir(), `switchboard-${name}-`));
   execFileSync('git', ['-C', repoRoot, 'worktree', 'add', '--detach', '--force', dir, ref], { stdio: 'ignore' });
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const sha = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']).toString().trim();
-  variants.push({ name: `${name} (${sha})`, root: dir, env: {}, cleanup: () => execFileSync('git', ['-C', repoRoot, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' }) });
+  variants.push({ name: `${name} (${sha})`, root: dir, env: envOf(envSpec), cleanup: () => execFileSync('git', ['-C', repoRoot, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' }) });
 }
 for (const v of args.variant) {
   const [name, spec] = v.split(/:(.*)/s) as [string, string];
-  variants.push({ name, root: repoRoot, env: Object.fromEntries(spec.split(',').map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string])) });
+  variants.push({ name, root: repoRoot, env: envOf(spec) });
 }
 
 const started = Date.now();
