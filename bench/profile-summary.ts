@@ -3,7 +3,7 @@
  * the top self-time frames, and self time per package (our own code = files outside node_modules), as
  * shares of busy CPU (all samples except `(idle)`).
  *
- *   npx tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top 25]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top 25] [--inclusive '^regex$' …]
  *
  * Hand-written because it is 60 lines over a documented JSON format (nodes with callFrame and hitCount,
  * samples with timeDeltas); the profile viewers (Chrome DevTools, speedscope) are interactive, not for a note.
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
 }
@@ -56,8 +57,32 @@ export function summarise(profile: Profile): { busyMs: number; frames: Frame[]; 
   return { busyMs, frames: sort(frames), packages: sort(packages) };
 }
 
+/**
+ * Inclusive time of the frames whose function name matches `pattern` (each sample counted once, however
+ * many matching frames its stack holds): what a piece of machinery costs with everything it calls.
+ */
+export function inclusive(profile: Profile, pattern: RegExp): number {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const hit = new Map<number, boolean>();
+  const matches = (id: number | undefined): boolean => {
+    if (id === undefined) return false;
+    const known = hit.get(id);
+    if (known !== undefined) return known;
+    const v = pattern.test(byId.get(id)!.callFrame.functionName) || matches(parent.get(id));
+    hit.set(id, v);
+    return v;
+  };
+  let ms = 0;
+  profile.samples.forEach((id, i) => {
+    if (byId.get(id)!.callFrame.functionName !== '(idle)' && matches(id)) ms += (profile.timeDeltas[i] ?? 0) / 1000;
+  });
+  return ms;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, inclusive: { type: 'string', multiple: true, default: [] } } });
   const target = positionals[0];
   if (!target) throw new Error('usage: profile-summary.ts <file.cpuprofile | dir> [--top N]');
   const files = statSync(target).isDirectory()
@@ -65,11 +90,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     : [target];
   const top = Number(values.top);
   for (const file of files) {
-    const { busyMs, frames, packages } = summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+    const { busyMs, frames, packages } = summarise(profile);
     const pct = (ms: number) => `${((100 * ms) / busyMs).toFixed(1)}%`;
     process.stdout.write(`\n${file}: ${(busyMs / 1000).toFixed(1)} s busy CPU\n\n| self | frame | where |\n|---:|---|---|\n`);
     for (const f of frames.slice(0, top)) process.stdout.write(`| ${pct(f.ms)} | ${f.frame} | ${f.where} |\n`);
     process.stdout.write(`\n| self | package |\n|---:|---|\n`);
     for (const p of packages.slice(0, 15)) process.stdout.write(`| ${pct(p.ms)} | ${p.frame} |\n`);
+    if (values.inclusive.length) process.stdout.write(`\n| inclusive | functions matching |\n|---:|---|\n`);
+    for (const re of values.inclusive) process.stdout.write(`| ${pct(inclusive(profile, new RegExp(re)))} | \`${re}\` |\n`);
   }
 }
