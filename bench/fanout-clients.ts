@@ -2,7 +2,7 @@
  * A share of the subscribers of bench/order-fanout.bench.ts in its own process (forked with an IPC
  * channel), so that 10,000 graphql-ws clients are not one event loop whose own backlog would count as
  * delivery latency. Protocol with the parent: it sends `{ url, apiKey, count, query }`; this answers
- * `{ ready: true }` once every subscription is acknowledged, `{ delivered }` as events arrive (throttled),
+ * `{ ready: true, connected, failed }` once every client has connected or given up, `{ delivered }` as events arrive (throttled),
  * and `{ latencies, errors }` when told `{ report: true }`, then closes its clients and exits.
  */
 import { createClient, type Client } from 'graphql-ws';
@@ -20,16 +20,21 @@ process.once('message', async (start: Start) => {
   const latencies: number[] = [];
   let errors = 0;
   let connected = 0;
+  let failed = 0;
   const acknowledged: Promise<void>[] = [];
   for (let i = 0; i < start.count; i++) {
     let ack!: () => void;
     acknowledged.push(new Promise<void>((r) => (ack = r)));
+    // A loaded machine may reset a connection while thousands open at once: retry a few times, and count
+    // a subscriber that never connects instead of waiting for it forever.
     const c = createClient({
       url: start.url,
       webSocketImpl: WebSocket,
       connectionParams: { 'x-api-key': start.apiKey },
-      retryAttempts: 0,
+      retryAttempts: 5,
+      shouldRetry: () => true,
       lazy: false,
+      onNonLazyError: () => (failed++, ack()),
       on: { connected: () => (connected++, ack()) },
     });
     clients.push(c);
@@ -48,7 +53,7 @@ process.once('message', async (start: Start) => {
     if (i % 200 === 199) await new Promise((r) => setTimeout(r, 50));
   }
   await Promise.all(acknowledged);
-  process.send!({ ready: true, connected });
+  process.send!({ ready: true, connected, failed });
   const progress = setInterval(() => process.send!({ delivered: latencies.length }), 500);
   process.on('message', async (m: { report?: boolean }) => {
     if (!m.report) return;
@@ -58,3 +63,5 @@ process.once('message', async (start: Start) => {
     });
   });
 });
+// the bench process is gone: nothing would ever ask for a report
+process.on('disconnect', () => process.exit(0));

@@ -138,6 +138,15 @@ const stack = await startStack({
   env: commonEnv,
 });
 const spawned: SpawnedEngine[] = [];
+let cleaned: Promise<void> | undefined;
+const cleanup = () =>
+  (cleaned ??= (async () => {
+    await Promise.all(spawned.map((s) => s.stop()));
+    await stack.stop();
+    for (const v of variants) v.cleanup?.();
+  })());
+// Ctrl-C stops every process this started and removes the other commits' worktrees
+process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 try {
   const gatewayEnv = async () => {
     const port = await freePort();
@@ -216,7 +225,5 @@ try {
       `\n\n(${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
   );
 } finally {
-  await Promise.all(spawned.map((s) => s.stop()));
-  await stack.stop();
-  for (const v of variants) v.cleanup?.();
+  await cleanup();
 }
