@@ -21,6 +21,11 @@ process.once('message', async (start: Start) => {
   let errors = 0;
   let connected = 0;
   let failed = 0;
+  // the first few distinct error messages, for the report
+  const messages = new Set<string>();
+  const note = (e: unknown) => {
+    if (messages.size < 5) messages.add((e instanceof Error ? e.message : (e as { reason?: string })?.reason ?? JSON.stringify(e)).slice(0, 200));
+  };
   const acknowledged: Promise<void>[] = [];
   for (let i = 0; i < start.count; i++) {
     let ack!: () => void;
@@ -42,10 +47,10 @@ process.once('message', async (start: Start) => {
       { query: start.query },
       {
         next: (r) => {
-          if (r.errors) errors++;
+          if (r.errors) (errors++, note(r.errors));
           else latencies.push(Date.now() - Date.parse((r.data as { orderStatusChanged: { at: string } }).orderStatusChanged.at));
         },
-        error: () => errors++,
+        error: (e) => (errors++, note(e)),
         complete: () => undefined,
       },
     );
@@ -58,7 +63,7 @@ process.once('message', async (start: Start) => {
   process.on('message', async (m: { report?: boolean }) => {
     if (!m.report) return;
     clearInterval(progress);
-    process.send!({ latencies, errors }, () => {
+    process.send!({ latencies, errors, messages: [...messages] }, () => {
       void Promise.all(clients.map((c) => c.dispose())).finally(() => process.exit(0));
     });
   });

@@ -124,12 +124,14 @@ try {
     const peak = { gateway: rssMb('gateway'), order: rssMb('order') };
     const reports = await Promise.all(
       workers.map((w) => {
-        const r = w.next((m) => (m.latencies ? (m as { latencies: number[]; errors: number }) : undefined));
+        const r = w.next((m) => (m.latencies ? (m as { latencies: number[]; errors: number; messages: string[] }) : undefined));
         w.send({ report: true });
         return r;
       }),
     );
     const latencies = reports.flatMap((r) => r.latencies);
+    const messages = [...new Set(reports.flatMap((r) => r.messages))];
+    if (messages.length) console.error(`${n} subscribers, errors seen:\n  ${messages.join('\n  ')}`);
     rows.push({
       subscribers: n,
       'client procs': processes,

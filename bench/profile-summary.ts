@@ -3,7 +3,7 @@
  * the top self-time frames, and self time per package (our own code = files outside node_modules), as
  * shares of busy CPU (all samples except `(idle)`).
  *
- *   npx tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top 25] [--inclusive '^regex$' …]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top 25] [--inclusive '^JSON.parse ' --inclusive ' events.ts:57$' …]
  *
  * Hand-written because it is 60 lines over a documented JSON format (nodes with callFrame and hitCount,
  * samples with timeDeltas); the profile viewers (Chrome DevTools, speedscope) are interactive, not for a note.
@@ -43,7 +43,9 @@ export function summarise(profile: Profile): { busyMs: number; frames: Frame[]; 
     if (functionName === '(idle)') continue;
     busyMs += ms;
     const file = url.replace(/^file:\/\//, '');
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? (file.startsWith('node:') || !file ? functionName.startsWith('(') ? functionName : 'node internals' : 'switchboard (own code)');
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ??
+      (file.startsWith('wasm:') ? 'WebAssembly (PGlite)' : file.startsWith('node:') || !file ? (functionName.startsWith('(') ? functionName : 'node internals') : 'switchboard (own code)');
     const short = file.includes('node_modules/') ? file.slice(file.lastIndexOf('node_modules/') + 13) : file.replace(/^.*\/(gateway|platform|subgraphs|vendors|bench)\//, '$1/');
     const key = `${functionName}|${file}|${lineNumber}`;
     const f = frames.get(key) ?? { frame: functionName || '(anonymous)', where: short ? `${short}:${lineNumber + 1}` : '', ms: 0 };
@@ -58,7 +60,7 @@ export function summarise(profile: Profile): { busyMs: number; frames: Frame[]; 
 }
 
 /**
- * Inclusive time of the frames whose function name matches `pattern` (each sample counted once, however
+ * Inclusive time of the frames matching `pattern` as `<function> <file>:<line>` (each sample counted once, however
  * many matching frames its stack holds): what a piece of machinery costs with everything it calls.
  */
 export function inclusive(profile: Profile, pattern: RegExp): number {
@@ -70,7 +72,8 @@ export function inclusive(profile: Profile, pattern: RegExp): number {
     if (id === undefined) return false;
     const known = hit.get(id);
     if (known !== undefined) return known;
-    const v = pattern.test(byId.get(id)!.callFrame.functionName) || matches(parent.get(id));
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const v = pattern.test(`${functionName} ${url.slice(url.lastIndexOf('/') + 1)}:${lineNumber + 1}`) || matches(parent.get(id));
     hit.set(id, v);
     return v;
   };
