@@ -51,14 +51,15 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
       {
         location: s.url,
         // Subscriptions go to subgraphs over graphql-ws at the same URL; queries and mutations over HTTP.
-        options: { subscriptions: { kind: 'ws', location: s.url.replace(/^http/, 'ws') }, deduplicateInflightRequests: opts.deduplicateSubgraphRequests ?? true },
+        options: { subscriptions: { kind: 'ws', location: s.url.replace(/^http/, 'ws') } },
       },
     ]),
   );
   return createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     transports: { http: httpTransport, ws: wsTransport },
-    transportEntries,
+    // `*` is merged into every subgraph's entry by the runtime
+    transportEntries: { ...transportEntries, '*': { options: { deduplicateInflightRequests: opts.deduplicateSubgraphRequests ?? true } } },
     unifiedGraphHandler: opts.unifiedGraphHandler,
     logging: false,
     landingPage: false,

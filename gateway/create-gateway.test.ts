@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpClient, type HttpClient } from '../platform/http-client';
+import { silentLogger } from '../platform/logger';
+import type { RunningSandbox } from '../platform/sandbox';
+import { startSubgraphServer, type RunningSubgraph } from '../platform/subgraph-server';
+import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
+import { createVehicleSubgraph } from '../subgraphs/vehicle/subgraph';
+import { createMmpClient } from '../vendors/mmp/client';
+import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
+import { createSwitchboardGateway, type GatewayOptions } from './create-gateway';
+
+// The gateway switches the benchmark relies on, against a real Vehicle subgraph and MMP sandbox.
+let sandbox: RunningSandbox;
+let http: HttpClient;
+let subgraph: RunningSubgraph;
+const supergraphSdl = readFileSync(join(import.meta.dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
+
+beforeAll(async () => {
+  // a slow vendor keeps the first subgraph call in flight while the second request arrives
+  sandbox = await startMmpSandbox({ port: 0, faults: { latencyMs: 150 } });
+  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 5_000 });
+  const mmp = createMmpClient({
+    http,
+    tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
+    version: 'v1',
+    reseau: 'trif',
+    lang: 'en',
+    credentials: MMP_SANDBOX_CREDENTIALS,
+  });
+  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp }) }, 0);
+});
+afterAll(async () => {
+  await subgraph.close();
+  await http.close();
+  await sandbox.close();
+});
+beforeEach(async () => {
+  await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
+});
+
+const gatewayWith = (extra: Partial<GatewayOptions>) =>
+  createSwitchboardGateway({
+    supergraphSdl,
+    subgraphs: [{ name: 'vehicle', url: subgraph.url }],
+    log: silentLogger,
+    corsOrigins: [],
+    maxDepth: 12,
+    introspection: false,
+    upstreamTimeoutMs: 10_000,
+    ...extra,
+  });
+const QUERY = '{ vehicle(plate: "ABC123") { plate information { vin } forecasts { label } } }';
+const ask = async (gateway: ReturnType<typeof gatewayWith>) => {
+  const res = await gateway.fetch('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY }) });
+  return (await res.json()) as { data: any; errors?: unknown[] };
+};
+
+describe('gateway switches', () => {
+  it('merges two identical in-flight subgraph queries by default, and not with deduplicateSubgraphRequests: false', async () => {
+    const merging = gatewayWith({});
+    const [a, b] = await Promise.all([ask(merging), ask(merging)]);
+    expect(a).toEqual(b);
+    expect(sandbox.stats().dataRequests).toBe(1);
+    await merging.dispose();
+
+    await fetch(`${sandbox.url}/__sandbox/reset`, { method: 'POST' });
+    const separate = gatewayWith({ deduplicateSubgraphRequests: false });
+    const [c, d] = await Promise.all([ask(separate), ask(separate)]);
+    expect(c).toEqual(a);
+    expect(d).toEqual(a);
+    expect(sandbox.stats().dataRequests).toBe(2);
+    await separate.dispose();
+  });
+
+  it('the Rust query planner answers what the JS one answers', async () => {
+    const js = gatewayWith({});
+    const rust = gatewayWith({ unifiedGraphHandler });
+    const [a, b] = [await ask(js), await ask(rust)];
+    expect(a.errors).toBeUndefined();
+    expect(a.data.vehicle.information.vin).toBe('VF7RDRFJC9L554165');
+    expect(b).toEqual(a);
+    await js.dispose();
+    await rust.dispose();
+  });
+});
