@@ -210,7 +210,7 @@ try {
       const requests = ms.reduce((s, m) => s + m.requests, 0);
       const cpu = ms.reduce((s, m) => s + m.cpuMsPerRequest * m.requests, 0) / requests;
       output.push(
-        `| ${e.name} | ${f(median(ms.map((m) => m.rps)))} | ${f(ratioTo(reference, e), 2)} | ${f(ratioTo(ours, e), 2)} | ${f(median(ms.map((m) => m.p50)))} | ${f(median(ms.map((m) => m.p99)))} | ${f(cpu, 2)} | ${f(Math.max(...ms.map((m) => m.rssMb)))} | ${ms.reduce((s, m) => s + m.errors, 0)} |`,
+        `| ${e.name} | ${f(median(ms.map((m) => m.rps)), median(ms.map((m) => m.rps)) < 10 ? 1 : 0)} | ${f(ratioTo(reference, e), 2)} | ${f(ratioTo(ours, e), 2)} | ${f(median(ms.map((m) => m.p50)))} | ${f(median(ms.map((m) => m.p99)))} | ${f(cpu, 2)} | ${f(Math.max(...ms.map((m) => m.rssMb)))} | ${ms.reduce((s, m) => s + m.errors, 0)} |`,
       );
     }
     const direct = here.find((e) => e.only);
