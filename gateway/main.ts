@@ -7,11 +7,21 @@ import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
 import { useCallerIdentity } from './plugins/use-caller-identity';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
+import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
+import { createRateLimiter } from '../platform/rate-limit';
+import { useBodyLimits } from './plugins/use-body-limits';
+import { useDemandControl } from './plugins/use-demand-control';
+import { useRateLimit } from './plugins/use-rate-limit';
 
 const { config, log } = bootstrap('gateway', process.env);
 
+let redis: RedisClient | undefined;
 try {
   const supergraphSdl = readSupergraph(config.SUPERGRAPH_PATH);
+  // Rate-limit counters are shared by every gateway instance through Redis when it is configured.
+  if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, log, 'redis (rate limits)');
+  const rateLimiter = (prefix: string) =>
+    createRateLimiter({ redis, prefix: `switchboard:rate:${prefix}`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log });
   const composed = subgraphsIn(supergraphSdl);
   const gateway = createSwitchboardGateway({
     supergraphSdl,
@@ -29,7 +39,27 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
-      useVitecOrderIntake({ orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config) }),
+      useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS }),
+      useBodyLimits({
+        maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+        maxUploadBodyBytes: config.GATEWAY_MAX_UPLOAD_BODY_BYTES,
+        maxFileBytes: config.GATEWAY_MAX_UPLOAD_BYTES,
+        maxFiles: config.GATEWAY_MAX_UPLOAD_FILES,
+        maxConcurrentUploads: config.GATEWAY_MAX_CONCURRENT_UPLOADS,
+      }),
+      useDemandControl({
+        supergraphSdl,
+        maxCost: config.GATEWAY_MAX_COST,
+        defaultListSize: config.GATEWAY_DEFAULT_LIST_SIZE,
+        maxAliases: config.GATEWAY_MAX_ALIASES,
+        maxTokens: config.GATEWAY_MAX_TOKENS,
+        maxDirectives: config.GATEWAY_MAX_DIRECTIVES,
+        log,
+      }),
+      useVitecOrderIntake({
+        orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config),
+        limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS },
+      }),
     ],
   });
 
@@ -57,6 +87,7 @@ try {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     await gateway.dispose();
+    await closeRedis(redis);
   });
 } catch (err) {
   fatal(log, err);
