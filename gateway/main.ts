@@ -21,7 +21,7 @@ try {
   // Rate-limit counters are shared by every gateway instance through Redis when it is configured.
   if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, log, 'redis (rate limits)');
   const rateLimiter = (prefix: string) =>
-    createRateLimiter({ redis, prefix: `switchboard:rate:${prefix}`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log });
+    createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:${prefix}`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log });
   const composed = subgraphsIn(supergraphSdl);
   const gateway = createSwitchboardGateway({
     supergraphSdl,
