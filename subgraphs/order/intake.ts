@@ -19,6 +19,8 @@ export interface OrderIntakeOptions {
   /** wakes the job worker once the order is stored */
   onAccepted: () => void;
   path?: string;
+  /** token orders never verified are pruned after this long (a safety net behind the processing job) */
+  unverifiedTtlS?: number;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,6 +44,17 @@ function page(res: ServerResponse, status: number, title: string, text: string, 
 export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
   const path = opts.path ?? '/vitec/order';
   const modes = new Map(opts.customers.map((c) => [c.customerId, c.authMode]));
+  const ttlS = opts.unverifiedTtlS ?? 3_600;
+  let lastPrune = 0;
+  // At most once a minute, on the intake's own traffic: prune token orders Vitec never confirmed.
+  const pruneNow = () => {
+    if (Date.now() - lastPrune < 60_000) return;
+    lastPrune = Date.now();
+    opts.orders.pruneUnverified(ttlS).then(
+      (n) => n && opts.log.info('pruned order links never confirmed by Vitec', { count: n }),
+      (err: Error) => opts.log.warn('could not prune unconfirmed orders', { err: err.message }),
+    );
+  };
 
   return async (req, res, url) => {
     if (url.pathname !== path) return false;
@@ -93,6 +106,7 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
       };
     }
 
+    pruneNow();
     let stored: Awaited<ReturnType<OrderStore['intake']>>;
     try {
       stored = await opts.orders.intake(input);
@@ -106,9 +120,10 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
     page(res, 200, 'Order received', `Your order is registered with reference ${stored.order.id}. You can close this page; its status is shown in Vitec Express.`, {
       'x-switchboard-order-id': stored.order.id,
     });
-    if (stored.event) {
+    if (stored.created) {
       opts.log.info('order accepted', { orderId: stored.order.id, customerId, authMode: mode });
-      await opts.feed.publish(stored.event);
+      // a token order has no event yet: it is published once Vitec confirms the token (actions.ts)
+      if (stored.event) await opts.feed.publish(stored.event);
       opts.onAccepted();
     }
     return true;

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { OrderEvent, OrderRow, OrderStore } from './store';
+import { awaitingVerification, type OrderEvent, type OrderRow, type OrderStore } from './store';
 
 /**
  * Per-request (per-subscription-event for subscriptions) loaders: batch the order and history reads of
@@ -12,7 +12,8 @@ export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean }
     order: new DataLoader<string, OrderRow | undefined>(
       async (ids) => {
         const rows = await orders.getMany(ids);
-        const byId = new Map(rows.map((r) => [r.id, r]));
+        // an order Vitec has not confirmed yet is nobody's to see (store.ts awaitingVerification)
+        const byId = new Map(rows.filter((r) => !awaitingVerification(r)).map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id));
       },
       { cache },

@@ -32,6 +32,7 @@ try {
     intakeBasic: { username: config.VITEC_INTAKE_USERNAME, password: config.VITEC_INTAKE_PASSWORD },
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
+    unverifiedTtlS: config.VITEC_INTAKE_UNVERIFIED_TTL_S,
   });
   const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
   log.info('Order subgraph listening', {

@@ -35,6 +35,8 @@ export interface OrderSubgraphOptions {
   intakeBasic: { username: string; password: string };
   autoAcknowledge: boolean;
   replayHours: number;
+  /** token orders never verified by Vitec are pruned after this long */
+  unverifiedTtlS?: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export function createOrderSubgraph(opts: OrderSubgraphOptions) {
     subscriptionContext: (operationHeaders: Record<string, unknown> | undefined, connectionParams: Record<string, unknown> | undefined) =>
       contextFor(callerHeaderOf(operationHeaders) ?? (typeof connectionParams?.[CALLER_HEADER] === 'string' ? (connectionParams[CALLER_HEADER] as string) : undefined), false),
     routes: [
-      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake() }),
+      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake(), unverifiedTtlS: opts.unverifiedTtlS }),
     ],
     jobHandlers: {
       [PROCESS_ORDER_JOB]: (job: Job) => actions.processOrder((job.payload as { orderId: string }).orderId, job.attempts, MAX_PROCESS_ATTEMPTS),
