@@ -18,10 +18,13 @@ export interface BodyLimitOptions {
 
 const json = (message: string, extensions: Record<string, unknown>) => JSON.stringify({ errors: [{ message, extensions }] });
 
-/** Every File (Blob with a name) in the variables the multipart request spec filled in. */
-function filesIn(value: unknown, out: Blob[] = [], depth = 0): Blob[] {
+// By shape: the server adapter's File is not always the global Blob class.
+const isFile = (v: object): v is { size: number } => typeof (v as { size?: unknown }).size === 'number' && typeof (v as { arrayBuffer?: unknown }).arrayBuffer === 'function';
+
+/** Every file in the variables the multipart request spec filled in. */
+function filesIn(value: unknown, out: { size: number }[] = [], depth = 0): { size: number }[] {
   if (depth > 20 || value === null || typeof value !== 'object') return out;
-  if (typeof Blob !== 'undefined' && value instanceof Blob) out.push(value);
+  if (isFile(value)) out.push(value);
   else if (Array.isArray(value)) for (const v of value) filesIn(v, out, depth + 1);
   else for (const v of Object.values(value)) filesIn(v, out, depth + 1);
   return out;

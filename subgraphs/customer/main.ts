@@ -18,7 +18,12 @@ try {
     store,
     log,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
-    importLimits: { maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES, maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES },
+    importLimits: {
+      maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES,
+      maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES,
+      maxUncompressedBytes: config.CUSTOMER_IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxRatio: config.CUSTOMER_IMPORT_MAX_RATIO,
+    },
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(

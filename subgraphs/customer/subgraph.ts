@@ -24,7 +24,7 @@ export interface CustomerSubgraphOptions {
   store: Store;
   log: Logger;
   blacklistTtlMs: number;
-  importLimits: { maxBytes: number; maxEntries: number };
+  importLimits: { maxBytes: number; maxEntries: number; maxUncompressedBytes?: number; maxRatio?: number };
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
 }
 
