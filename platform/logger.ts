@@ -1,3 +1,5 @@
+import { maskCredentials } from './mask-credentials';
+
 /**
  * Structured JSON logs, one line per event, on stderr. Keys that may hold a credential are replaced
  * before anything is written, at any depth, so a careless `log.info({ headers })` cannot leak a token.
@@ -11,7 +13,7 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
-  if (typeof value === 'string') return value.replace(BEARER, '$1 [redacted]');
+  if (typeof value === 'string') return maskCredentials(value.replace(BEARER, '$1 [redacted]'));
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1), code: (value as { code?: unknown }).code };
   if (value && typeof value === 'object') {

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { maskCredentials } from './mask-credentials';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -32,7 +33,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_0
 /** Reads and validates config, or prints every bad variable and exits 2 — the one startup failure mode. */
 export function fatal(log: Logger, err: unknown): never {
   log.error('failed to start', { err: err instanceof Error ? err.message : String(err) });
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${maskCredentials(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(2);
 }
 

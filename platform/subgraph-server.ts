@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { ErrorCode, toGraphQLError } from './errors';
+import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
 import { snapshot } from './metrics';
 
@@ -59,6 +59,11 @@ export function formatSubgraphError(log: Logger) {
     }
     const mapped = toGraphQLError(error);
     if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
+    // The caller gets a neutral message (platform/errors publicVendorError); what the vendor said goes here.
+    const vendorError = (error as { originalError?: unknown } | null)?.originalError ?? error;
+    if (vendorError instanceof VendorError) {
+      log.warn('vendor call failed', { vendor: vendorError.vendor, code: vendorError.code, status: vendorError.status, message: vendorError.message, details: vendorError.details, path: formatted.path });
+    }
     return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
   };
 }

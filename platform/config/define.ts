@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskCredentials } from '../mask-credentials';
 
 /**
  * One environment variable: its validator and the sentence that documents it.
@@ -48,7 +49,8 @@ export function parseSection<S extends EnvSection>(section: S, env: Record<strin
     const result = v.schema.safeParse(raw === '' ? undefined : raw);
     if (result.success) out[name] = result.data;
     else {
-      const shown = v.secret ? '<secret>' : JSON.stringify(raw);
+      // a connection string's password is masked even when the variable is not marked secret
+      const shown = v.secret ? '<secret>' : maskCredentials(JSON.stringify(raw) ?? 'undefined');
       problems.push(`${name}=${shown}: ${result.error.issues.map((i) => i.message).join('; ')} (${v.doc})`);
     }
   }

@@ -140,6 +140,10 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
         stored.push(...(await postCapacity(userid, post)).stored);
       } catch (err) {
         // Say which dates did land, so the caller knows a retry of the whole set is what is needed.
+        if (err instanceof VendorError && stored.length) {
+          // still a VendorError: the vendor's words stay in the log, the caller gets the code and storedDates
+          throw new VendorError(err.vendor, err.code, `${err.message.slice(err.vendor.length + 2)} (stored before the failure: ${stored.join(', ')})`, err.status, { ...err.details, storedDates: stored });
+        }
         if (err instanceof AppError && stored.length) {
           throw new AppError(err.code, `${err.message} (stored before the failure: ${stored.join(', ')})`, { ...err.details, storedDates: stored });
         }
