@@ -6,7 +6,7 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema, type Source } from
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
-import { costModelOf, estimateCost } from './cost-model';
+import { costModelOf, estimateCost } from '../cost-model';
 
 export interface DemandControlOptions {
   supergraphSdl: string;
