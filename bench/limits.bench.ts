@@ -20,14 +20,16 @@ const OFF: Record<string, string> = {
   GATEWAY_MAX_DIRECTIVES: '100000000',
 };
 const plates = buildFleet().plates;
-const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `v${i}: vehicle(plate: "${plates[i % plates.length]}") { plate information { vin } }`).join(' ')} }`;
+// distinct plates (the sandbox's fleet, then unknown ones — an unknown plate still costs MMP a call)
+const plateOf = (i: number) => (i < plates.length ? plates[i]! : `ZZ${i}`);
+const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `v${i}: vehicle(plate: "${plateOf(i)}") { plate information { vin } }`).join(' ')} }`;
 const memory = (pid: number) => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 };
 const post = (url: string, query: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors?: { extensions?: { code?: string; limit?: string } }[] } }));
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body: JSON.stringify({ query }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors?: { extensions?: { code?: string; limit?: string } }[] } }));
 
 async function aliasRun(n: number, limits: 'off' | 'on') {
   const stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { LOG_LEVEL: 'error', NODE_ENV: 'production', ...(limits === 'off' ? OFF : {}) } });

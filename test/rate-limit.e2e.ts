@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DEV_PARTNER, sandboxReset, sandboxStats } from './support/graphql';
 import { freePort, spawnService, waitForHttp, type ChildService } from './support/processes';
 import { redisUrlForTests } from './support/services';
@@ -68,5 +70,16 @@ describe.skipIf(!redisUrl)('rate limits across gateway instances (Redis)', () =>
     for (let i = 0; i < AUTH + 1; i++) statuses.push((await ask(i % 2 ? secondUrl : stack.gatewayUrl, DEV_PARTNER)).status);
     expect(statuses.slice(0, AUTH)).toEqual(Array(AUTH).fill(200));
     expect(statuses[AUTH]).toBe(429);
+  });
+
+  it('graphql-ws operations count against the same budget (the partner has spent it over HTTP)', async () => {
+    const client = createWsClient({ url: secondUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: DEV_PARTNER, retryAttempts: 0 });
+    try {
+      const results: { errors?: readonly { extensions?: Record<string, unknown> }[] }[] = [];
+      for await (const r of client.iterate({ query: '{ vehicle(plate: "ABC123") { plate } }' })) results.push(r as never);
+      expect(results[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: AUTH });
+    } finally {
+      await client.dispose();
+    }
   });
 });
