@@ -86,4 +86,17 @@ describe('forged order links', () => {
     sse.dispose();
     await live.catch(() => undefined);
   });
+
+  it('straight at the Order service, opens beyond the office limit are 429 there too', async () => {
+    // 20 forged opens and 1 real order reached the Order service above: 50 - 21 are left for M123
+    const direct = stack.subgraphUrl('order').replace('/graphql', '/vitec/order');
+    const statuses: Record<number, number> = {};
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${direct}?customerId=M123&token=${encodeURIComponent(randomBytes(40).toString('base64'))}`);
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      await res.text();
+    }
+    expect(statuses).toEqual({ 200: 29, 429: 11 });
+  });
 });

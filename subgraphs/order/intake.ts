@@ -4,6 +4,7 @@ import type { VitecCustomerMode } from '../../platform/config/vitec';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import { basicOf } from '../../platform/http-auth';
+import type { RateLimiter } from '../../platform/rate-limit';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import type { OrderEventFeed } from './events';
 import type { IntakeInput, OrderStore } from './store';
@@ -21,6 +22,11 @@ export interface OrderIntakeOptions {
   path?: string;
   /** token orders never verified are pruned after this long (a safety net behind the processing job) */
   unverifiedTtlS?: number;
+  /**
+   * Opens accepted per office and window on this service's own URL (Vitec may be pointed straight at it).
+   * The per-address limit is the gateway's (`/vitec/order` there): here every forwarded open comes from it.
+   */
+  officeLimit?: { limiter: RateLimiter; perOffice: number };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -69,6 +75,15 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
       count('order.intake.refused');
       page(res, 403, 'Not available', 'This office is not enabled for the service.');
       return true;
+    }
+
+    if (opts.officeLimit) {
+      const d = await opts.officeLimit.limiter.hit(`office:${customerId}`, opts.officeLimit.perOffice);
+      if (!d.allowed) {
+        count('order.intake.rate_limited');
+        page(res, 429, 'Please try again later', 'Too many orders were opened for this office just now.', { 'retry-after': String(d.retryAfterS) });
+        return true;
+      }
     }
 
     let input: IntakeInput;

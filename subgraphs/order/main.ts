@@ -4,6 +4,7 @@ import { createHttpClient } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis } from '../../platform/redis';
+import { createRateLimiter } from '../../platform/rate-limit';
 import { createVitecClient } from '../../vendors/vitec/client';
 import { startOrderServer } from './server';
 import { createOrderSubgraph } from './subgraph';
@@ -33,6 +34,10 @@ try {
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
     unverifiedTtlS: config.VITEC_INTAKE_UNVERIFIED_TTL_S,
+    intakeOfficeLimit: {
+      limiter: createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:order-intake`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log }),
+      perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE,
+    },
   });
   const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
   log.info('Order subgraph listening', {

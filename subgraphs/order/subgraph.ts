@@ -13,7 +13,7 @@ import type { VitecClient } from '../../vendors/vitec/client';
 import { createOrderActions } from './actions';
 import type { OrderContext } from './context';
 import { createOrderEventFeed } from './events';
-import { createOrderIntakeRoute } from './intake';
+import { createOrderIntakeRoute, type OrderIntakeOptions } from './intake';
 import { createOrderLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { createOrderStore, PROCESS_ORDER_JOB } from './store';
@@ -37,6 +37,8 @@ export interface OrderSubgraphOptions {
   replayHours: number;
   /** token orders never verified by Vitec are pruned after this long */
   unverifiedTtlS?: number;
+  /** per-office limit of the intake route (see intake.ts) */
+  intakeOfficeLimit?: OrderIntakeOptions['officeLimit'];
 }
 
 /**
@@ -61,7 +63,7 @@ export function createOrderSubgraph(opts: OrderSubgraphOptions) {
     subscriptionContext: (operationHeaders: Record<string, unknown> | undefined, connectionParams: Record<string, unknown> | undefined) =>
       contextFor(callerHeaderOf(operationHeaders) ?? (typeof connectionParams?.[CALLER_HEADER] === 'string' ? (connectionParams[CALLER_HEADER] as string) : undefined), false),
     routes: [
-      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake(), unverifiedTtlS: opts.unverifiedTtlS }),
+      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake(), unverifiedTtlS: opts.unverifiedTtlS, officeLimit: opts.intakeOfficeLimit }),
     ],
     jobHandlers: {
       [PROCESS_ORDER_JOB]: (job: Job) => actions.processOrder((job.payload as { orderId: string }).orderId, job.attempts, MAX_PROCESS_ATTEMPTS),
