@@ -39,7 +39,7 @@ try {
       perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE,
     },
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, host: config.BIND_ADDRESS, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
