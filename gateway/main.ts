@@ -39,7 +39,7 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
-      useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS }),
+      useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS }),
       useBodyLimits({
         maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
         maxUploadBodyBytes: config.GATEWAY_MAX_UPLOAD_BODY_BYTES,
@@ -58,7 +58,7 @@ try {
       }),
       useVitecOrderIntake({
         orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config),
-        limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS },
+        limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS },
       }),
     ],
   });

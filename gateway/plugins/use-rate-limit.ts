@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import { decodeJwt } from 'jose';
 import { ErrorCode } from '../../platform/errors';
 import type { RateDecision, RateLimiter } from '../../platform/rate-limit';
+import { clientAddress } from '../client-address';
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
@@ -12,6 +13,8 @@ export interface RateLimitOptions {
   /** operations per window for one anonymous source address */
   anonymous: number;
   graphqlEndpoint?: string;
+  /** reverse proxies in front that append to X-Forwarded-For (see client-address.ts) */
+  trustedProxyHops?: number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
@@ -56,8 +59,8 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint || request.method === 'OPTIONS') return;
-      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
-      const { key, authenticated } = rateKeyOf(request.headers, address);
+      const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
+      const { key, authenticated } = rateKeyOf(request.headers, clientAddress(request.headers, socket, opts.trustedProxyHops ?? 0));
       const decision = await opts.limiter.hit(key, limitFor(authenticated));
       if (decision.allowed) return;
       endResponse(
@@ -88,7 +91,9 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
       const v = params[name] ?? params[name === 'x-api-key' ? 'apiKey' : 'Authorization'];
       if (typeof v === 'string') headers.set(name, v);
     }
-    const address = (ctx.req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress;
+    const upgrade = ctx.req as { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined> } | undefined;
+    const forwarded = upgrade?.headers?.['x-forwarded-for'];
+    const address = clientAddress({ get: (n) => (n === 'x-forwarded-for' && typeof forwarded === 'string' ? forwarded : null) }, upgrade?.socket?.remoteAddress, opts.trustedProxyHops ?? 0);
     const { key, authenticated } = rateKeyOf(headers, address);
     return opts.limiter.hit(key, limitFor(authenticated));
   }

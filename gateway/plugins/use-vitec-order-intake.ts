@@ -1,11 +1,14 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { RateLimiter } from '../../platform/rate-limit';
+import { clientAddress } from '../client-address';
 
 /** Per office (`customerId`) and per source address: a forged link cannot make us store or verify without bound. */
 export interface IntakeRateLimits {
   limiter: RateLimiter;
   perOffice: number;
   perAddress: number;
+  /** reverse proxies in front that append to X-Forwarded-For (see client-address.ts) */
+  trustedProxyHops?: number;
 }
 
 /**
@@ -26,7 +29,8 @@ export function useVitecOrderIntake(opts: { orderServiceOrigin: string; path?: s
         endResponse(new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
       if (opts.limits) {
         // Counted before the Order service is asked: a refused open stores nothing and verifies nothing.
-        const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress ?? 'unknown';
+        const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
+        const address = clientAddress(request.headers, socket, opts.limits.trustedProxyHops ?? 0);
         const office = (url.searchParams.get('customerId') ?? '').slice(0, 64);
         const byAddress = await opts.limits.limiter.hit(`addr:${address}`, opts.limits.perAddress);
         const byOffice = byAddress.allowed ? await opts.limits.limiter.hit(`office:${office}`, opts.limits.perOffice) : byAddress;

@@ -15,6 +15,7 @@ export const limitsEnv = {
   GATEWAY_RATE_WINDOW_S: envVar(positiveInt(60), 'Length of one rate-limit window, in seconds (shared across gateway instances through Redis when REDIS_URL is set)'),
   GATEWAY_RATE_LIMIT_AUTHENTICATED: envVar(positiveInt(600), 'GraphQL operations one partner key or app user may send per window'),
   GATEWAY_RATE_LIMIT_ANONYMOUS: envVar(positiveInt(60), 'GraphQL operations one anonymous source address may send per window'),
+  GATEWAY_TRUSTED_PROXY_HOPS: envVar(z.coerce.number().int().min(0).max(5).default(0), 'Reverse proxies in front of the gateway that append to X-Forwarded-For (1 behind deploy/nginx.conf); the client address used for anonymous and intake rate limits is that many entries from its end. 0: the socket address'),
   GATEWAY_RATE_LIMIT_PREFIX: envVar(z.string().min(1).default('switchboard:rate'), 'Redis key prefix of the rate-limit counters (one per deployment sharing a Redis)'),
   GATEWAY_RATE_LIMIT_MAX_KEYS: envVar(positiveInt(100_000), 'Most callers the in-memory rate limiter tracks at once (used without Redis, or while Redis is away); the oldest are dropped first'),
   GATEWAY_MAX_BODY_BYTES: envVar(positiveInt(1024 * 1024), 'Largest non-multipart request body the gateway reads, in bytes (413 above it)'),
