@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
@@ -13,7 +14,7 @@ const { config, log } = bootstrap('coverage', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'coverage');
+  const store = await openStore(config, 'coverage', log);
   const http = createHttpClient({
     vendor: 'ozmap',
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
@@ -45,7 +46,7 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, config.COVERAGE_PORT);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }) }, config.COVERAGE_PORT);
   subgraph.sweeper.start();
   log.info('Coverage subgraph listening', {
     url: server.url,

@@ -13,7 +13,7 @@ const { config, log } = bootstrap('order', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const pubsub = redis ? createRedisPubSub(redis, log) : createMemoryPubSub();
-  const store = await openStore(config, 'order');
+  const store = await openStore(config, 'order', log);
   const http = createHttpClient({
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
@@ -33,7 +33,16 @@ try {
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, {
+    store,
+    log,
+    redis,
+    port: config.ORDER_PORT,
+    jobPollMs: config.ORDER_JOB_POLL_MS,
+    jobLeaseMs: config.ORDER_JOB_LEASE_MS,
+    jobConcurrency: config.JOB_CONCURRENCY,
+    jobRetentionHours: config.JOB_RETENTION_HOURS,
+  });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
