@@ -48,6 +48,11 @@ export function createPostgresStore(connectionString: string, options: PostgresS
   // An idle client's error (server restart, pg_terminate_backend) must not crash the process; the pool
   // drops that client and the next checkout opens a new connection.
   pool.on('error', (err) => warn('idle PostgreSQL connection lost', err));
+  // And every connection, whatever holds it, has a listener of its own for its whole life: the pool's
+  // listener is off while a client is checked out (pool.query, a transaction), and a FATAL from the server
+  // (pg_terminate_backend, a restart) between two statements is then an unhandled 'error' that ends the
+  // process. The failure itself reaches the caller through the query's own rejection.
+  pool.on('connect', (client) => client.on('error', (err) => warn('PostgreSQL connection lost', err)));
 
   const run = async <T>(q: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
     try {
