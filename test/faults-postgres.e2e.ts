@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLER_HEADER, signCallerIdentity } from '../platform/caller-identity';
 import type { SandboxOrder } from '../vendors/vitec/sandbox/server';
 import { gql } from './support/graphql';
+import { freePort } from './support/processes';
 import { startStack, type Stack } from './support/stack';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { createThrowawayDatabase, TEST_DATABASE_URL } from './support/throwaway-postgres';
@@ -35,10 +36,17 @@ beforeAll(async () => {
   viaProxy.port = String(proxy.port);
   admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
+  // the other subgraphs of the supergraph are down (nothing listens at their URLs)
+  const dead = `http://127.0.0.1:${await freePort()}/graphql`;
   stack = await startStack({
     sandboxes: ['vitec'],
     subgraphs: ['order'],
+    gateway: true,
     env: {
+      VEHICLE_URL: dead,
+      CUSTOMER_URL: dead,
+      CAPACITY_URL: dead,
+      COVERAGE_URL: dead,
       DATABASE_URL: viaProxy.toString(),
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_MS),
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_MS),
@@ -151,6 +159,13 @@ describe('fault: PostgreSQL accepts connections and never answers', () => {
       expect(((await ready.json()) as { dependencies: Record<string, string> }).dependencies.database).toBe('down');
       expect(readyMs).toBeLessThanOrEqual(3_500);
 
+      // the gateway stays ready (it can serve its supergraph) and says which subgraph is not, and why
+      const gatewayReady = await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/readyz'));
+      expect(gatewayReady.status).toBe(200);
+      const gw = (await gatewayReady.json()) as { status: string; subgraphs: { name: string; ready: boolean; dependencies?: Record<string, string> }[] };
+      expect(gw.status).toBe('degraded');
+      expect(gw.subgraphs.find((x) => x.name === 'order')).toMatchObject({ ready: false, dependencies: { database: 'down' } });
+
       const header = { [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'p', customers: ['M123', 'M125'], roles: [] }, SECRET) };
       const q0 = Date.now();
       const res = await gql<{ orders: unknown }>(orderUrl, '{ orders(first: 5) { edges { node { id } } } }', {}, header);
@@ -170,6 +185,9 @@ describe('fault: PostgreSQL accepts connections and never answers', () => {
       }
       expect(status).toBe(200);
       expect((await fetch(new URL('/readyz', orderUrl))).status).toBe(200);
+      const after = (await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/readyz'))).json()) as { subgraphs: { name: string; ready: boolean; dependencies?: Record<string, string> }[] };
+      expect(after.subgraphs.find((x) => x.name === 'order')).toMatchObject({ ready: true, dependencies: { database: 'up' } });
+      expect(after.subgraphs.find((x) => x.name === 'vehicle')).toMatchObject({ ready: false, error: 'unreachable' });
       await expect.poll(async () => (await sandboxOrder(placed.orderId)).statuses.some((s) => s.status === 'OrderReceived'), { timeout: 10_000 }).toBe(true);
     } finally {
       proxy.resume();

@@ -102,11 +102,16 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
 
     // 30 orders over ~9 s; Redis is killed after ~2 s and back after a 5 s outage
     let outage: { from: number; to: number } | undefined;
+    let readyDuringOutage: { status: number; body: unknown } | undefined;
     const faults = (async () => {
       await sleep(2_000);
       const from = Date.now();
       await redis.kill();
-      await sleep(5_000);
+      await sleep(1_000);
+      // an Order instance without Redis still serves (events from the store): ready, and says Redis is down
+      const ready = await fetch(new URL('/readyz', servers[1]!.url));
+      readyDuringOutage = { status: ready.status, body: await ready.json() };
+      await sleep(4_000);
       await redis.start();
       outage = { from, to: Date.now() };
     })();
@@ -131,6 +136,7 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
     const all = await stored();
     expect(all).toHaveLength(2 * N);
     expect(failures).toEqual([]);
+    expect(readyDuringOutage).toEqual({ status: 200, body: { status: 'ready', service: 'order', dependencies: { database: 'up', redis: 'down' } } });
     for (const events of received) {
       expect(events.map((e) => e.eventId).sort()).toEqual(all.map((e) => String(e.id)).sort()); // each once, none lost
       const byOrder = new Map<string, string[]>();
