@@ -14,6 +14,7 @@ export const storeEnv = {
   JOB_RETENTION_HOURS: envVar(positiveInt(72), 'Finished background jobs are deleted this many hours after they finished'),
   RETENTION_SWEEP_INTERVAL_MS: envVar(positiveInt(10 * 60_000), 'How often a stateful service deletes what is past its retention, in milliseconds'),
   CARSYS_RETENTION_DAYS: envVar(positiveInt(730), 'Carsys work orders and persons not pushed again for this many days are deleted'),
-  RESERVATION_PII_RETENTION_DAYS: envVar(nonNegativeInt(0), 'Days after a coverage reservation expired, was cancelled or failed before the prospect\'s personal data is erased (the row keeps box, port and dates)'),
+  RESERVATION_RETENTION_DAYS: envVar(nonNegativeInt(0), 'Days after a coverage reservation expired, was cancelled or failed before it is deleted with the prospect\'s personal data (0: at the next retention pass; the OZmap seed says an unconfirmed reservation is deleted)'),
+  ORDER_EVENT_RETENTION_DAYS: envVar(positiveInt(90), 'Order status events older than this many days are deleted, except each order\'s latest (never less than ORDER_EVENT_REPLAY_HOURS)'),
   CACHE_MAX_ENTRIES: envVar(positiveInt(10_000), 'Most entries of each in-memory cache (tokens, blacklists, …): the least recently used goes first'),
 };

@@ -1,6 +1,8 @@
 import { openStore } from '../../platform/db';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
+import { pruneCarsysRows } from '../../vendors/carsys/work-order-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { mmpClientFromConfig } from '../../vendors/mmp/from-config';
@@ -26,8 +28,14 @@ try {
     { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }) },
     config.CUSTOMER_PORT,
   );
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [{ name: 'carsys', run: () => pruneCarsysRows(store, config.CARSYS_RETENTION_DAYS) }],
+  });
   log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {
+    await retention.stop();
     await server.close();
     await http.close();
     await store.close();

@@ -2,6 +2,7 @@ import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { createVitecClient } from '../../vendors/vitec/client';
@@ -43,6 +44,16 @@ try {
     jobConcurrency: config.JOB_CONCURRENCY,
     jobRetentionHours: config.JOB_RETENTION_HOURS,
   });
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [
+      {
+        name: 'order_events',
+        run: () => subgraph.orders.pruneEvents(Math.max(config.ORDER_EVENT_RETENTION_DAYS * 24, config.ORDER_EVENT_REPLAY_HOURS)),
+      },
+    ],
+  });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
@@ -51,6 +62,8 @@ try {
     events: pubsub.kind,
   });
   onShutdown(log, async () => {
+    await retention.stop();
+    subgraph.feed.close();
     await server.close();
     await pubsub.close();
     await http.close();
