@@ -156,8 +156,9 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     const allowed = new Set(filter.customers);
     const matches = (e: OrderEvent) => allowed.has(e.customerId) && (!filter.orderId || e.orderId === filter.orderId);
     const queue: (OrderEvent | StreamInterrupted)[] = [];
-    // ids given to this subscriber, to drop an event that both the store and the live feed carry
-    const delivered = new LRUCache<string, true>({ max: maxQueue + 2_000 });
+    // ids given to this subscriber, to drop an event that both the store and the live feed carry: only the
+    // overlap matters (an echo of a local event, a catch-up's lookback window), so a small LRU bounds it
+    const delivered = new LRUCache<string, true>({ max: 2_000 });
     let waiting: ((r: IteratorResult<OrderEvent | StreamInterrupted>) => void) | undefined;
     let done = false;
     let ended = false;
