@@ -17,7 +17,8 @@ export interface Readiness {
  *   Redis falls back (tokens to memory, order events to the store), so a balancer must keep sending traffic.
  */
 export function dependencyReadiness(deps: { store?: Queryable; redis?: RedisClient; timeoutMs?: number }): () => Promise<Readiness> {
-  const timeoutMs = deps.timeoutMs ?? 2_000;
+  // shorter than the gateway's 2 s check of this route, so the gateway sees our answer rather than its timeout
+  const timeoutMs = deps.timeoutMs ?? 1_000;
   const within = <T>(p: Promise<T>) =>
     Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
   return async () => {

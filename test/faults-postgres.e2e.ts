@@ -39,12 +39,11 @@ beforeAll(async () => {
   // the other subgraphs of the supergraph are down (nothing listens at their URLs)
   const dead = `http://127.0.0.1:${await freePort()}/graphql`;
   stack = await startStack({
-    sandboxes: ['vitec'],
-    subgraphs: ['order'],
+    sandboxes: ['vitec', 'carsys'],
+    subgraphs: ['order', 'customer'],
     gateway: true,
     env: {
       VEHICLE_URL: dead,
-      CUSTOMER_URL: dead,
       CAPACITY_URL: dead,
       COVERAGE_URL: dead,
       DATABASE_URL: viaProxy.toString(),
@@ -68,6 +67,7 @@ afterAll(async () => {
 });
 
 const orderProcess = () => stack.services.find((s) => s.name === 'order')!.child;
+const customerProcess = () => stack.services.find((s) => s.name === 'customer')!.child;
 const place = async (i: number) => {
   const res = await fetch(`${vitec}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId: i % 2 ? 'M123' : 'M125', authMode: i % 2 ? 'token' : 'none' }) });
   return (await res.json()) as { orderId: string; intakeStatus?: number; intakeMs?: number; error?: string };
@@ -81,6 +81,7 @@ const sandboxOrder = async (id: string) => (await (await fetch(`${vitec}/__sandb
 describe('fault: PostgreSQL connections terminated under load', () => {
   it('no process exits; every acknowledged order is processed; refused intakes answered 503 and succeed on retry', async () => {
     const pid = orderProcess().pid;
+    const customerPid = customerProcess().pid;
     const N = 60;
     let sweeps = 0;
     let killed = 0;
@@ -94,12 +95,22 @@ describe('fault: PostgreSQL connections terminated under load', () => {
       }
     })();
     const answers: { orderId: string; status: number; ms: number; error?: string }[] = [];
+    // the Customer service takes Carsys pushes meanwhile (a transaction each)
+    type PushAnswer = { byStatus: Record<string, number>; refused: { http: number; error?: string }[]; workOrders: { workOrderNumber: string }[] };
+    const pushing = Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        await sleep(i * 1_000);
+        const res = await fetch(`${stack.sandboxUrl('carsys')}/__sandbox/push`, { method: 'POST', body: JSON.stringify({ count: 15, concurrency: 5 }) });
+        return (await res.json()) as PushAnswer;
+      }),
+    );
     const t0 = Date.now();
     for (let batch = 0; batch < N / 6; batch++) {
       const placed = await Promise.all(Array.from({ length: 6 }, (_, k) => place(batch * 6 + k)));
       for (const p of placed) answers.push({ orderId: p.orderId, status: p.intakeStatus ?? 0, ms: p.intakeMs ?? 0, error: p.error });
       await sleep(400); // ~5 s of load, with processing running between the batches
     }
+    const pushed = await pushing;
     const loadMs = Date.now() - t0;
     stop = true;
     await terminator;
@@ -134,9 +145,20 @@ describe('fault: PostgreSQL connections terminated under load', () => {
 
     expect(orderProcess().exitCode).toBeNull();
     expect(orderProcess().pid).toBe(pid);
+
+    // Carsys: every push is either acknowledged (and stored) or refused 503 store_unavailable (to be pushed again)
+    expect(customerProcess().exitCode).toBeNull();
+    expect(customerProcess().pid).toBe(customerPid);
+    const refusedPushes = pushed.flatMap((p) => p.refused);
+    expect(refusedPushes.filter((r) => !(r.http === 503 && r.error === 'store_unavailable'))).toEqual([]);
+    const created = pushed.reduce((n, p) => n + (p.byStatus.created ?? 0), 0);
+    expect(created + refusedPushes.length).toBe(60);
+    const storedWorkOrders = (await admin.query('SELECT count(*)::int AS n FROM carsys_work_orders')).rows[0].n as number;
+    expect(storedWorkOrders).toBe(created);
     console.log(
-      `[faults] pg_terminate_backend: ${sweeps} sweeps over ${(loadMs / 1000).toFixed(1)} s killed ${killed} connections; 0 crashes; ${N} orders, ` +
-        `${refused.length} answered 503 then 200 on retry, 0 lost; slowest intake answer ${Math.max(...answers.map((a) => a.ms))} ms`,
+      `[faults] pg_terminate_backend: ${sweeps} sweeps over ${(loadMs / 1000).toFixed(1)} s killed ${killed} connections; 0 crashes (order, customer); ${N} orders, ` +
+        `${refused.length} answered 503 then 200 on retry, 0 lost; slowest intake answer ${Math.max(...answers.map((a) => a.ms))} ms; ` +
+        `60 Carsys pushes: ${created} stored, ${refusedPushes.length} refused 503 (to push again), 0 acknowledged and lost`,
     );
   }, 40_000);
 });
