@@ -39,7 +39,7 @@ export const subgraphsIn = (supergraphSdl: string) => new Set([...supergraphSdl.
  * The Hive Gateway runtime with Switchboard's policies, as a value (no listening, no env): `main.ts`
  * serves it on node:http, tests can call `gateway.fetch` directly.
  */
-export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime & { subgraphReadiness: () => SubgraphReadiness[] } {
+export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime & { subgraphReadiness: () => SubgraphReadiness[]; checkSubgraphReadiness: () => Promise<SubgraphReadiness[]> } {
   const allowed = new Set([...APOLLO_SANDBOX_ORIGINS, ...opts.corsOrigins]);
   const transportEntries = Object.fromEntries(
     opts.subgraphs.map((s) => [
@@ -78,5 +78,6 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       ...(opts.plugins ?? []),
     ],
   });
-  return Object.assign(runtime, { subgraphReadiness: () => readiness.snapshot() });
+  // for metrics: the last known state of each subgraph (refreshed by every /readyz), and a fresh check
+  return Object.assign(runtime, { subgraphReadiness: () => readiness.snapshot(), checkSubgraphReadiness: () => readiness.check() });
 }

@@ -16,5 +16,6 @@ export const storeEnv = {
   CARSYS_RETENTION_DAYS: envVar(positiveInt(730), 'Carsys work orders and persons not pushed again for this many days are deleted'),
   RESERVATION_RETENTION_DAYS: envVar(nonNegativeInt(0), 'Days after a coverage reservation expired, was cancelled or failed before it is deleted with the prospect\'s personal data (0: at the next retention pass; the OZmap seed says an unconfirmed reservation is deleted)'),
   ORDER_EVENT_RETENTION_DAYS: envVar(positiveInt(90), 'Order status events older than this many days are deleted, except each order\'s latest (never less than ORDER_EVENT_REPLAY_HOURS)'),
+  ORDER_EVENT_MAX_GAP_MS: envVar(positiveInt(60_000), 'A live order subscription that cannot be caught up from the store for this long (Redis and the database both away) ends with EVENTS_INTERRUPTED and the event id to resume after'),
   CACHE_MAX_ENTRIES: envVar(positiveInt(10_000), 'Most entries of each in-memory cache (tokens, blacklists, …): the least recently used goes first'),
 };

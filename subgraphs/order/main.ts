@@ -33,6 +33,7 @@ try {
     intakeBasic: { username: config.VITEC_INTAKE_USERNAME, password: config.VITEC_INTAKE_PASSWORD },
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
+    events: { maxGapMs: config.ORDER_EVENT_MAX_GAP_MS },
   });
   const server = await startOrderServer(subgraph, {
     store,
