@@ -131,7 +131,8 @@ export function createRedisPubSub(client: RedisClient, log: Logger, opts: { subs
       // between its read and an active subscription. When Redis does not confirm in time, the caller is
       // told through `live`/`onStatus` instead of being held.
       const s = getSubscriber();
-      if (!s.isReady) {
+      // the first connection gets a bounded wait; once Redis is known to be away, nobody waits for it
+      if (!s.isReady && live) {
         await Promise.race([connecting, new Promise((r) => setTimeout(r, subscribeWaitMs).unref())]);
       }
       try {
