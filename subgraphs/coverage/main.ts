@@ -48,7 +48,7 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }) }, config.COVERAGE_PORT);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }) }, config.COVERAGE_PORT, config.BIND_ADDRESS);
   subgraph.sweeper.start();
   const retention = startRetention({
     log,

@@ -27,6 +27,7 @@ try {
   const server = await startSubgraphServer(
     { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }) },
     config.CUSTOMER_PORT,
+    config.BIND_ADDRESS,
   );
   const retention = startRetention({
     log,

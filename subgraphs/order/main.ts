@@ -40,6 +40,7 @@ try {
     log,
     redis,
     port: config.ORDER_PORT,
+    host: config.BIND_ADDRESS,
     jobPollMs: config.ORDER_JOB_POLL_MS,
     jobLeaseMs: config.ORDER_JOB_LEASE_MS,
     jobConcurrency: config.JOB_CONCURRENCY,
