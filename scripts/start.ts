@@ -65,11 +65,11 @@ async function launch(group: typeof services) {
   await Promise.all(
     group.map(async (svc) => {
       const i = services.indexOf(svc);
-      // graphql-js skips its development-only checks under NODE_ENV=production (about 9% of CPU per request).
       const colour = colours[i % colours.length]!;
       let fatal = false;
       const supervised = supervise({
         name: svc.name,
+        // graphql-js skips its development-only checks under NODE_ENV=production (about 9% of CPU per request).
         spawn: () => spawn(process.execPath, ['--import', 'tsx', svc.entry], { env: { NODE_ENV: 'production', ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }),
         onStart: (child: ChildProcess) => {
           prefix(svc.name, colour, child.stdout!, process.stdout);
