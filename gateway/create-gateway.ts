@@ -5,7 +5,7 @@ import wsTransport from '@graphql-mesh/transport-ws';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
 import { snapshot } from '../platform/metrics';
-import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
+import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
 import { useMaxDepth } from './plugins/use-max-depth';
 import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
 
@@ -39,7 +39,7 @@ export const subgraphsIn = (supergraphSdl: string) => new Set([...supergraphSdl.
  * The Hive Gateway runtime with Switchboard's policies, as a value (no listening, no env): `main.ts`
  * serves it on node:http, tests can call `gateway.fetch` directly.
  */
-export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
+export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime & { subgraphReadiness: () => SubgraphReadiness[]; checkSubgraphReadiness: () => Promise<SubgraphReadiness[]> } {
   const allowed = new Set([...APOLLO_SANDBOX_ORIGINS, ...opts.corsOrigins]);
   const transportEntries = Object.fromEntries(
     opts.subgraphs.map((s) => [
@@ -51,7 +51,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
       },
     ]),
   );
-  return createGatewayRuntime({
+  const readiness = createSubgraphReadiness(opts.subgraphs);
+  const runtime: GatewayRuntime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     transports: { http: httpTransport, ws: wsTransport },
     transportEntries,
@@ -71,10 +72,12 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     },
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
     plugins: () => [
-      useHealthChecks({ subgraphs: opts.subgraphs, metrics: snapshot }),
+      useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()), metrics: snapshot }),
       useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
       useMaxDepth(opts.maxDepth),
       ...(opts.plugins ?? []),
     ],
   });
+  // for metrics: the last known state of each subgraph (refreshed by every /readyz), and a fresh check
+  return Object.assign(runtime, { subgraphReadiness: () => readiness.snapshot(), checkSubgraphReadiness: () => readiness.check() });
 }

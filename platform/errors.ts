@@ -18,6 +18,10 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** the operation is larger than the gateway serves (cost, aliases, tokens, directives); `extensions.limit` says which */
   COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  /** our own database did not answer or lost the connection: nothing was written, retrying later is safe */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** a live event stream could not be kept gap-free: subscribe again with afterEventId = extensions.resumeAfterEventId */
+  EVENTS_INTERRUPTED: 'EVENTS_INTERRUPTED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -17,8 +17,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   context: (req: IncomingMessage) => Promise<C> | C;
   log: Logger;
   routes?: HttpRoute[];
-  /** extra readiness check, e.g. the database answers */
-  ready?: () => Promise<boolean>;
+  /** extra readiness check, e.g. the database answers (platform/readiness.ts: with each dependency's state) */
+  ready?: () => Promise<boolean | { ready: boolean; dependencies?: Record<string, string> }>;
   maxBodyBytes?: number;
 }
 
@@ -91,8 +91,10 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
       if (url.pathname === '/readyz') {
-        const ok = opts.ready ? await opts.ready().catch(() => false) : true;
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name });
+        const state = opts.ready ? await opts.ready().catch(() => false) : true;
+        const ok = typeof state === 'boolean' ? state : state.ready;
+        const dependencies = typeof state === 'boolean' ? undefined : state.dependencies;
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name, ...(dependencies ? { dependencies } : {}) });
       }
       if (url.pathname === '/metrics') return sendJson(res, 200, snapshot());
       for (const route of opts.routes ?? []) if (await route(req, res, url)) return;

@@ -10,6 +10,7 @@ import { ozmapEnv } from './ozmap';
 import { portsEnv } from './ports';
 import { sandboxEnv } from './sandbox';
 import { limitsEnv } from './limits';
+import { storeEnv } from './store';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -28,6 +29,7 @@ export const envSections = {
   customer: customerEnv,
   customerconnect: customerConnectEnv,
   limits: limitsEnv,
+  store: storeEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;

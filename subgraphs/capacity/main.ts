@@ -1,5 +1,6 @@
 import { localUrl } from '../../platform/config';
 import { createHttpClient } from '../../platform/http-client';
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
@@ -26,7 +27,7 @@ try {
     reader: { clientId: config.CUSTOMERCONNECT_READER_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_READER_CLIENT_SECRET },
   });
   const subgraph = createCapacitySubgraph({ customerConnect });
-  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph }, config.CAPACITY_PORT, config.BIND_ADDRESS);
+  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph, ready: dependencyReadiness({ redis }) }, config.CAPACITY_PORT, config.BIND_ADDRESS);
   log.info('Capacity subgraph listening', { url: server.url, customerconnect: http.baseUrl, auth: authHttp.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();

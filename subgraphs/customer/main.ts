@@ -1,5 +1,8 @@
 import { openStore } from '../../platform/db';
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
+import { pruneCarsysRows } from '../../vendors/carsys/work-order-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { mmpClientFromConfig } from '../../vendors/mmp/from-config';
@@ -9,7 +12,7 @@ const { config, log } = bootstrap('customer', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'customer');
+  const store = await openStore(config, 'customer', log);
   // Same account and token key as the Vehicle subgraph: with Redis, both processes share one MMP token.
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createCustomerSubgraph({
@@ -27,12 +30,18 @@ try {
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(
-    { name: 'customer', log, ...subgraph, ready: () => store.query('SELECT 1').then(() => true) },
+    { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }) },
     config.CUSTOMER_PORT,
     config.BIND_ADDRESS,
   );
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [{ name: 'carsys', run: () => pruneCarsysRows(store, config.CARSYS_RETENTION_DAYS) }],
+  });
   log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {
+    await retention.stop();
     await server.close();
     await http.close();
     await store.close();

@@ -26,7 +26,8 @@ const transient = (err: unknown) =>
   err.code === ErrorCode.UPSTREAM_TIMEOUT ||
   err.code === ErrorCode.UPSTREAM_ERROR ||
   err.code === ErrorCode.UPSTREAM_BAD_RESPONSE ||
-  err.code === ErrorCode.RATE_LIMITED;
+  err.code === ErrorCode.RATE_LIMITED ||
+  err.code === ErrorCode.STORE_UNAVAILABLE;
 
 function checkLink(field: string, url: string, comment: string) {
   let parsed: URL | undefined;

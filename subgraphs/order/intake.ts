@@ -126,9 +126,10 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
     try {
       stored = await opts.orders.intake(input);
     } catch (err) {
-      // Not stored means not acknowledged: Vitec sees a 5xx and the user can try again.
+      // Not stored means not acknowledged: Vitec sees a 5xx and the user can try again. The store's own
+      // bounds (DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS) make this answer come in bounded time.
       opts.log.error('order intake could not store the order', { customerId, err: err as Error });
-      page(res, 503, 'Please try again', 'The order could not be registered just now.');
+      page(res, 503, 'Please try again', 'The order could not be registered just now.', { 'retry-after': '5' });
       return true;
     }
     count(stored.created ? 'order.intake.accepted' : 'order.intake.reopened');

@@ -2,6 +2,7 @@ import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { createRateLimiter } from '../../platform/rate-limit';
@@ -14,7 +15,7 @@ const { config, log } = bootstrap('order', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const pubsub = redis ? createRedisPubSub(redis, log) : createMemoryPubSub();
-  const store = await openStore(config, 'order');
+  const store = await openStore(config, 'order', log);
   const http = createHttpClient({
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
@@ -38,8 +39,29 @@ try {
       limiter: createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:order-intake`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log }),
       perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE,
     },
+    events: { maxGapMs: config.ORDER_EVENT_MAX_GAP_MS },
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, host: config.BIND_ADDRESS, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, {
+    store,
+    log,
+    redis,
+    port: config.ORDER_PORT,
+    host: config.BIND_ADDRESS,
+    jobPollMs: config.ORDER_JOB_POLL_MS,
+    jobLeaseMs: config.ORDER_JOB_LEASE_MS,
+    jobConcurrency: config.JOB_CONCURRENCY,
+    jobRetentionHours: config.JOB_RETENTION_HOURS,
+  });
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [
+      {
+        name: 'order_events',
+        run: () => subgraph.orders.pruneEvents(Math.max(config.ORDER_EVENT_RETENTION_DAYS * 24, config.ORDER_EVENT_REPLAY_HOURS)),
+      },
+    ],
+  });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
@@ -48,6 +70,8 @@ try {
     events: pubsub.kind,
   });
   onShutdown(log, async () => {
+    await retention.stop();
+    subgraph.feed.close();
     await server.close();
     await pubsub.close();
     await http.close();

@@ -177,6 +177,49 @@ export function createOrderStore(store: Store) {
       return rows.map(eventOf);
     },
 
+    /**
+     * What a live subscriber may have missed: events after `afterEventId`, plus any committed in the
+     * `lookbackMs` before `since` (ids are taken at insert, so an event can commit after one with a higher
+     * id; the caller drops those it already gave out). Oldest first, capped at `limit`.
+     */
+    async eventsForCatchUp(q: { afterEventId: number; since: string | null; lookbackMs: number; customers: string[]; orderId?: string | null; maxAgeHours: number; limit: number }): Promise<OrderEvent[]> {
+      const { rows } = await store.query(
+        `SELECT * FROM order_events
+          WHERE (id > $1 OR ($2::timestamptz IS NOT NULL AND at >= $2::timestamptz - ($3 || ' milliseconds')::interval))
+            AND customer_id = ANY($4) AND ($5::text IS NULL OR order_id = $5)
+            AND at > now() - ($6 || ' hours')::interval
+          ORDER BY id LIMIT $7`,
+        [q.afterEventId, q.since, String(q.lookbackMs), q.customers, q.orderId ?? null, String(q.maxAgeHours), q.limit],
+      );
+      return rows.map(eventOf);
+    },
+
+    /** The newest event id (0 when none): where a new live subscriber starts. */
+    async lastEventId(): Promise<number> {
+      const { rows } = await store.query<{ id: number | null }>('SELECT max(id) AS id FROM order_events');
+      return Number(rows[0]?.id ?? 0);
+    },
+
+    /**
+     * Retention: deletes events older than `retentionHours`, except each order's latest (its current status
+     * keeps a history entry). Answers how many rows went.
+     */
+    async pruneEvents(retentionHours: number, batch = 1_000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const { rowCount } = await store.query(
+          `DELETE FROM order_events WHERE id IN (
+             SELECT e.id FROM order_events e
+              WHERE e.at < now() - ($1 || ' hours')::interval
+                AND e.id < (SELECT max(l.id) FROM order_events l WHERE l.order_id = e.order_id)
+              LIMIT $2)`,
+          [String(retentionHours), batch],
+        );
+        total += rowCount;
+        if (rowCount < batch) return total;
+      }
+    },
+
     /** Vitec's ids and the estate, found by processing; the token is dropped once it has served. */
     async saveVerified(id: string, v: { vitecOrderId: string; userId: string | null; orderUserId: string | null; tenantId: string | null; chainId: string | null; targetId: string | null; targetType: string | null }): Promise<{ mergedInto?: string; event?: OrderEvent }> {
       return store.transaction(async (tx) => {

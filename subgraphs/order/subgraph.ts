@@ -12,7 +12,7 @@ import type { PubSub } from '../../platform/pubsub';
 import type { VitecClient } from '../../vendors/vitec/client';
 import { createOrderActions } from './actions';
 import type { OrderContext } from './context';
-import { createOrderEventFeed } from './events';
+import { createOrderEventFeed, type OrderEventFeedOptions } from './events';
 import { createOrderIntakeRoute, type OrderIntakeOptions } from './intake';
 import { createOrderLoaders } from './loaders';
 import { resolvers } from './resolvers';
@@ -39,6 +39,8 @@ export interface OrderSubgraphOptions {
   unverifiedTtlS?: number;
   /** per-office limit of the intake route (see intake.ts) */
   intakeOfficeLimit?: OrderIntakeOptions['officeLimit'];
+  /** bounds of gap-free live delivery (events.ts); defaults suit production */
+  events?: Pick<OrderEventFeedOptions, 'catchUpPollMs' | 'lookbackMs' | 'maxGapMs' | 'maxQueue'>;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface OrderSubgraphOptions {
  */
 export function createOrderSubgraph(opts: OrderSubgraphOptions) {
   const orders = createOrderStore(opts.store);
-  const feed = createOrderEventFeed({ pubsub: opts.pubsub, channel: opts.channel, orders, log: opts.log, replayHours: opts.replayHours });
+  const feed = createOrderEventFeed({ ...opts.events, pubsub: opts.pubsub, channel: opts.channel, orders, log: opts.log, replayHours: opts.replayHours });
   const actions = createOrderActions({ orders, feed, vitec: opts.vitec, log: opts.log, autoAcknowledge: opts.autoAcknowledge });
   let wake = () => undefined as void;
 

@@ -1,3 +1,4 @@
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
@@ -10,7 +11,7 @@ try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createVehicleSubgraph({ mmp });
-  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph }, config.VEHICLE_PORT, config.BIND_ADDRESS);
+  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph, ready: dependencyReadiness({ redis }) }, config.VEHICLE_PORT, config.BIND_ADDRESS);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();
