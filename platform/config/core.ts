@@ -23,4 +23,6 @@ export const coreEnv = {
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
   GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
+  GATEWAY_QUERY_BUDGET_MS: envVar(positiveInt(15_000), 'Time budget of one query across all its subgraph and vendor calls, in milliseconds; past it the waiting fields are UPSTREAM_TIMEOUT'),
+  GATEWAY_MUTATION_BUDGET_MS: envVar(positiveInt(90_000), 'Time budget of one mutation, in milliseconds: room for the slowest vendor chain (MMP ZIP import up to 60 s, capacity publishing three 10 s posts)'),
 };

@@ -19,6 +19,7 @@ try {
     log,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
     importLimits: { maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES, maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES },
+    importIdempotency: { retentionMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_RETENTION_S * 1000, pendingLeaseMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_LEASE_S * 1000 },
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(

@@ -11,6 +11,7 @@ import { createCarsysWorkOrderStore } from '../../vendors/carsys/work-order-stor
 import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
 import type { MmpClient } from '../../vendors/mmp/client';
 import { createBlacklistCache } from './blacklist-cache';
+import { createImportIdempotency } from './import-idempotency';
 import type { CustomerContext } from './context';
 import { createCustomerLoaders, type CustomerClients } from './loaders';
 import { createMultipartGraphQLRoute } from './multipart';
@@ -25,6 +26,8 @@ export interface CustomerSubgraphOptions {
   log: Logger;
   blacklistTtlMs: number;
   importLimits: { maxBytes: number; maxEntries: number };
+  /** retention of the ZIP import's idempotency keys (default 24 h) and the lease of a running one (default 120 s), ms */
+  importIdempotency?: { retentionMs: number; pendingLeaseMs: number };
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
 }
 
@@ -38,7 +41,8 @@ export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema:
   const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => adherents.blacklist('csv'), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
   const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
-  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits });
+  const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
+  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits, importKeys });
   return {
     schema,
     context,
