@@ -163,7 +163,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (timeout.aborted) throw new AttemptTimeout(vendor, ErrorCode.UPSTREAM_TIMEOUT, `no answer within ${limit} ms (${req.method} ${req.path})`);
       const code = (err as { code?: string }).code;
       if (err instanceof undiciErrors.UndiciError || code) {
-        throw new ConnectionFailure(vendor, ErrorCode.UPSTREAM_UNAVAILABLE, `cannot reach ${url.origin} (${code ?? (err as Error).message})`);
+        // The vendor's address stays out of the message (it reaches clients); the code says what happened.
+        throw new ConnectionFailure(vendor, ErrorCode.UPSTREAM_UNAVAILABLE, `no answer from the vendor (${code ?? (err as Error).name})`);
       }
       throw err;
     }
