@@ -26,6 +26,21 @@ const storage = new AsyncLocalStorage<CallScope>();
 export const currentCallScope = (): CallScope | undefined => storage.getStore();
 export const runInCallScope = <T>(scope: CallScope, fn: () => T): T => storage.run(scope, fn);
 
+const neverAborted = new AbortController().signal;
+
+/**
+ * Runs `fn` outside the current caller's abort: for work shared by several requests (a token fetch, a
+ * cache refresh) that must not fail them all because the one that started it went away. The deadline is
+ * kept when `keepDeadline` is set (a write that should finish for the caller's retry, within its budget).
+ */
+export function detachedFromCaller<T>(fn: () => T, keepDeadline = false): T {
+  const scope = storage.getStore();
+  if (!scope) return fn();
+  if (!keepDeadline || scope.deadline === undefined) return storage.run({ signal: neverAborted }, fn);
+  const left = Math.max(0, scope.deadline - Date.now());
+  return storage.run({ signal: AbortSignal.timeout(left), deadline: scope.deadline }, fn);
+}
+
 /** Milliseconds left before the scope's deadline (Infinity without one). */
 export const remainingMs = (scope: CallScope | undefined, now = Date.now()): number => (scope?.deadline === undefined ? Infinity : scope.deadline - now);
 

@@ -1,4 +1,4 @@
-import { currentCallScope, runInCallScope } from '../../platform/call-scope';
+import { detachedFromCaller } from '../../platform/call-scope';
 import { badInput } from '../../platform/errors';
 import { normalisePlate } from '../../platform/plates';
 import { scalarResolvers } from '../../platform/scalars';
@@ -83,9 +83,7 @@ export const resolvers: Resolvers = {
       const name = (file as Blob & { name?: string }).name || 'clients-factures.zip';
       // A write goes on when the client leaves (within the operation's budget), so that its result is
       // recorded under the idempotency key for the client's retry.
-      const scope = currentCallScope();
-      const detached = { signal: scope?.deadline ? AbortSignal.timeout(Math.max(0, scope.deadline - Date.now())) : new AbortController().signal, deadline: scope?.deadline };
-      const importOnce = () => runInCallScope(detached, () => ctx.adherents.importClientsInvoices(organizationId, bytes, name));
+      const importOnce = () => detachedFromCaller(() => ctx.adherents.importClientsInvoices(organizationId, bytes, name), true);
       const { result, replayed } = idempotencyKey ? await ctx.importKeys.run(organizationId, idempotencyKey, bytes, importOnce) : { result: await importOnce(), replayed: false };
       return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes, replayed };
     },

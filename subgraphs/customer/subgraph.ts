@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import { detachedFromCaller } from '../../platform/call-scope';
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
@@ -38,7 +39,7 @@ export interface CustomerSubgraphOptions {
 export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema: ReturnType<typeof buildSubgraphSchema>; context: (req: IncomingMessage) => CustomerContext; routes: HttpRoute[] } {
   const carsys = createCarsysWorkOrderStore(opts.store);
   const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
-  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => adherents.blacklist('csv'), log: opts.log });
+  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
   const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
   const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
