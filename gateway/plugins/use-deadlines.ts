@@ -9,6 +9,13 @@ export interface DeadlineOptions {
   mutationBudgetMs: number;
 }
 
+/** The abort reason's message when an operation's budget is spent. */
+export const DEADLINE_REASON = 'the operation ran out of its budget of';
+
+/** Contexts of operations whose budget is spent: `use-subgraph-errors` codes their aborted calls UPSTREAM_TIMEOUT. */
+const expired = new WeakSet<object>();
+export const deadlineExpired = (context: unknown) => typeof context === 'object' && context !== null && expired.has(context);
+
 interface Deadline {
   controller: AbortController;
   deadline: number;
@@ -24,8 +31,8 @@ export const subgraphBudget = (remainingMs: number) => Math.max(0, Math.floor(re
  * One deadline per operation instead of the runtime's per-subgraph-call `upstreamTimeout` (whose
  * `AbortSignal.timeout` + `AbortSignal.any` + race per call cost a quarter of the gateway's throughput):
  * when the operation starts, one AbortController, one timer and one listener on the client's request;
- * every subgraph call of the operation gets that controller's signal and the remaining budget in
- * `x-switchboard-budget-ms`. The signal aborts when the budget is spent (reason `TimeoutError`, coded
+ * every subgraph fetch of the operation gets that controller's signal (in place of the executor's own,
+ * which only serves disposal) and the remaining budget in `x-switchboard-budget-ms`. The signal aborts when the budget is spent (reason `TimeoutError`, coded
  * UPSTREAM_TIMEOUT by `use-subgraph-errors`) or when the client goes away (the subgraph sees its request
  * closed and aborts its vendor calls). Subscriptions get no deadline; the entity fetches their events
  * make get the query budget each.
@@ -41,8 +48,11 @@ export function useDeadlines(opts: DeadlineOptions): GatewayPlugin {
       const clientSignal = (args.contextValue as { request?: Request }).request?.signal;
       const onClientGone = () => controller.abort(clientSignal?.reason ?? new DOMException('the client closed the request', 'AbortError'));
       clientSignal?.addEventListener('abort', onClientGone, { once: true });
-      const timer = setTimeout(() => controller.abort(new DOMException(`the operation's budget of ${budget} ms is spent`, 'TimeoutError')), budget);
       const context = args.contextValue as object;
+      const timer = setTimeout(() => {
+        expired.add(context);
+        controller.abort(new DOMException(`${DEADLINE_REASON} ${budget} ms`, 'TimeoutError'));
+      }, budget);
       byContext.set(context, { controller, deadline: Date.now() + budget });
       return {
         onExecuteDone() {
@@ -52,22 +62,24 @@ export function useDeadlines(opts: DeadlineOptions): GatewayPlugin {
         },
       };
     },
-    onSubgraphExecute({ executionRequest, setExecutionRequest }) {
-      if (executionRequest.operationType === 'subscription') return;
-      const d = executionRequest.context ? byContext.get(executionRequest.context as object) : undefined;
-      let signal: AbortSignal;
+    // At the fetch, not per subgraph execution: executor-http combines an execution request's signal with its
+    // own (AbortSignal.any with listeners and weak refs, per call); here the operation's signal simply takes
+    // the place of the executor's, and the header goes into the headers object it already built.
+    onFetch({ context, options, executionRequest }) {
+      if (executionRequest?.operationType === 'subscription' || options.headers?.accept === 'text/event-stream') return;
+      const d = context ? byContext.get(context as object) : undefined;
       let remaining: number;
       if (d) {
-        signal = d.controller.signal;
+        options.signal = d.controller.signal;
         remaining = d.deadline - Date.now();
       } else {
         // An entity fetch for a subscription event (no operation deadline): a budget of its own.
         const timeout = AbortSignal.timeout(opts.queryBudgetMs);
-        signal = executionRequest.signal ? AbortSignal.any([executionRequest.signal, timeout]) : timeout;
+        options.signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
         remaining = opts.queryBudgetMs;
       }
-      const headers = { ...(executionRequest.extensions?.headers as Record<string, string> | undefined), [BUDGET_HEADER]: String(subgraphBudget(remaining)) };
-      setExecutionRequest({ ...executionRequest, signal, extensions: { ...executionRequest.extensions, headers } });
+      const headers = (options.headers ??= {}) as Record<string, string>;
+      headers[BUDGET_HEADER] = String(subgraphBudget(remaining));
     },
   };
 }

@@ -2,19 +2,20 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
+import { DEADLINE_REASON, deadlineExpired } from './use-deadlines';
 
 /** Codes @graphql-tools/executor-http gives a subgraph call that brought no GraphQL answer. */
 const TRANSPORT_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'TIMEOUT_ERROR', 'RESPONSE_VALIDATION_FAILED']);
 
 type Extensions = { code?: string; serviceName?: string; http?: { status?: number }; response?: { status?: number } };
 
-function coded(e: GraphQLError, log: Logger): GraphQLError {
+function coded(e: GraphQLError, expired: boolean, log: Logger): GraphQLError {
   const ext = (e.extensions ?? {}) as Extensions;
   const subgraph = ext.serviceName ?? 'unknown';
   const status = ext.response?.status;
-  // An abort for the operation's deadline carries http 504 (executor-http's TimeoutError mapping).
+  // The operation's deadline aborted the call, or executor-http saw a TimeoutError.
   const code =
-    ext.http?.status === 504 || ext.code === 'TIMEOUT_ERROR'
+    (expired && /abort/i.test(e.message)) || e.message.startsWith(DEADLINE_REASON) || ext.http?.status === 504 || ext.code === 'TIMEOUT_ERROR'
       ? ErrorCode.UPSTREAM_TIMEOUT
       : ext.code === 'RESPONSE_VALIDATION_FAILED' && status !== undefined && status < 500
         ? ErrorCode.UPSTREAM_BAD_RESPONSE
@@ -47,7 +48,8 @@ export function useSubgraphErrors(opts: { log: Logger }): GatewayPlugin {
           const r = result as ExecutionResult;
           if (!Array.isArray(r?.errors) || !r.errors.some(isTransport)) return;
           if ((args.contextValue as { request?: Request }).request?.signal?.aborted) return;
-          setResult({ ...r, errors: r.errors.map((e) => (isTransport(e) ? coded(e, opts.log) : e)) });
+          const expired = deadlineExpired(args.contextValue);
+          setResult({ ...r, errors: r.errors.map((e) => (isTransport(e) ? coded(e, expired, opts.log) : e)) });
         },
       };
     },
