@@ -31,8 +31,9 @@ export function createImportIdempotency(opts: ImportIdempotencyOptions) {
         [organizationId, key, sha],
       );
       if (!claimed.rowCount) {
-        const { rows } = await store.query<{ file_sha256: string; state: string; result: T | string | null; stale: boolean; updated_at: unknown }>(
-          `SELECT file_sha256, state, result, updated_at, updated_at < now() - ($3::bigint * interval '1 millisecond') AS stale
+        // updated_at as text: full microsecond precision for the compare-and-set below (a JS Date has ms).
+        const { rows } = await store.query<{ file_sha256: string; state: string; result: T | string | null; stale: boolean; updated_at: string }>(
+          `SELECT file_sha256, state, result, updated_at::text AS updated_at, updated_at < now() - ($3::bigint * interval '1 millisecond') AS stale
            FROM mmp_import_idempotency WHERE organization_id = $1 AND idempotency_key = $2`,
           [organizationId, key, opts.pendingLeaseMs],
         );
@@ -43,7 +44,7 @@ export function createImportIdempotency(opts: ImportIdempotencyOptions) {
         if (!row.stale) throw conflict('an import with this idempotencyKey is still running; retry later for its result', { argument: 'idempotencyKey', retryable: true });
         // Its process died mid-import: take the key over (compare-and-set, one winner).
         const taken = await store.query(
-          `UPDATE mmp_import_idempotency SET updated_at = now() WHERE organization_id = $1 AND idempotency_key = $2 AND state = 'pending' AND updated_at = $3`,
+          `UPDATE mmp_import_idempotency SET updated_at = now() WHERE organization_id = $1 AND idempotency_key = $2 AND state = 'pending' AND updated_at = $3::timestamptz`,
           [organizationId, key, row.updated_at],
         );
         if (!taken.rowCount) throw conflict('an import with this idempotencyKey is still running; retry later for its result', { argument: 'idempotencyKey', retryable: true });
