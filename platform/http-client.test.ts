@@ -134,6 +134,21 @@ describe('circuit breaker', () => {
     breakerEvents.off('state', onGlobal);
   });
 
+  it('while the half-open probe is out, other calls fail fast instead of queueing behind it', async () => {
+    faults({ errorRate: 1 });
+    const http = client({ breaker: { threshold: 1, halfOpenAfterMs: 100 } });
+    expect((await http.send({ method: 'POST', path: '/write', json: {} })).status).toBe(500);
+    await new Promise((r) => setTimeout(r, 150));
+    faults({ errorRate: 0, latencyMs: 300 });
+    const probe = http.send({ method: 'GET', path: '/read' });
+    const t0 = performance.now();
+    expect(await codeOf(http.send({ method: 'GET', path: '/read' }))).toBe('UPSTREAM_UNAVAILABLE');
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect((await probe).status).toBe(200);
+    expect(http.breakerState()).toBe('closed');
+    expect(calls()).toBe(1);
+  });
+
   it('does not count 429 or 4xx against the vendor', async () => {
     faults({ rateLimitRate: 1, retryAfterS: 60 });
     const http = client({ breaker: { threshold: 2, halfOpenAfterMs: 10_000 } });
