@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
 import { snapshot } from '../platform/metrics';
 import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
+import { useDeadlines, type DeadlineOptions } from './plugins/use-deadlines';
 import { useMaxDepth } from './plugins/use-max-depth';
 import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
+import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
 export const APOLLO_SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -21,14 +22,12 @@ export interface GatewayOptions {
   corsOrigins: string[];
   maxDepth: number;
   introspection: boolean;
-  /** per subgraph call, in ms; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
-  upstreamTimeoutMs: number;
+  /** per operation, in ms, across all its subgraph calls; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
+  budgets: DeadlineOptions;
   publicUrl?: string;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
 }
-
-const operationOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.operation;
 
 export const readSupergraph = (path: string) => readFileSync(path, 'utf8');
 
@@ -60,10 +59,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     landingPage: false,
     graphqlEndpoint: '/graphql',
     multipart: true,
-    // Not for subscriptions: the runtime's timeout would end every subscription after upstreamTimeoutMs
-    // and then crash the process on an unhandled TimeoutError (seen with the Order subscriptions).
-    upstreamTimeout: ({ executionRequest }) =>
-      executionRequest && (executionRequest.operationType ?? operationOf(executionRequest.document)) === 'subscription' ? undefined : opts.upstreamTimeoutMs,
+    // No runtime-level `upstreamTimeout` (a timer, AbortSignal.any and a race per subgraph call): one
+    // deadline per operation (`use-deadlines`), never applied to subscriptions.
     cors: (request) => {
       const origin = request.headers.get('origin');
       return origin && allowed.has(origin)
@@ -75,6 +72,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()), metrics: snapshot }),
       useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
       useMaxDepth(opts.maxDepth),
+      useDeadlines(opts.budgets),
+      useSubgraphErrors({ log: opts.log }),
       ...(opts.plugins ?? []),
     ],
   });

@@ -30,7 +30,7 @@ try {
     corsOrigins: config.CORS_ORIGINS,
     maxDepth: config.GATEWAY_MAX_DEPTH,
     introspection: config.GATEWAY_INTROSPECTION,
-    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
+    budgets: { queryBudgetMs: config.GATEWAY_QUERY_BUDGET_MS, mutationBudgetMs: config.GATEWAY_MUTATION_BUDGET_MS },
     publicUrl: config.GATEWAY_URL,
     plugins: [
       useCallerIdentity({

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { callScopeForRequest, runInCallScope } from './call-scope';
 import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
 import { snapshot } from './metrics';
@@ -20,6 +21,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   /** extra readiness check, e.g. the database answers (platform/readiness.ts: with each dependency's state) */
   ready?: () => Promise<boolean | { ready: boolean; dependencies?: Record<string, string> }>;
   maxBodyBytes?: number;
+  /** largest budget accepted from the gateway's `x-switchboard-budget-ms` (default 120 s) */
+  maxBudgetMs?: number;
 }
 
 export interface RunningSubgraph {
@@ -86,7 +89,14 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
 
-  const server = createServer(async (req, res) => {
+  const maxBudgetMs = opts.maxBudgetMs ?? 120_000;
+  // Every request runs in its call scope: vendor calls made for it stop at its budget or when the caller
+  // (the gateway, on behalf of its client) goes away.
+  const server = createServer((req, res) => {
+    const { scope, dispose } = callScopeForRequest(req, res, maxBudgetMs);
+    void runInCallScope(scope, () => handle(req, res)).finally(dispose);
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
@@ -126,7 +136,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
       if (!res.headersSent) sendJson(res, status, { errors: [{ message: (err as Error).message, extensions: { code: status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.end();
     }
-  });
+  };
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

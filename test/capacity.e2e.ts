@@ -44,7 +44,7 @@ describe('capacity through the gateway', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.workshops.map((w: { id: string }) => w.id)).toEqual(ids);
     expect(res.data!.workshops.every((w: { capacity: unknown[] }) => w.capacity.length === 1)).toBe(true);
-    expect(await sandboxStats(cc)).toEqual({ tokenRequests: 1, dataRequests: 1, byPath: { 'POST /connect/token': 1, [`GET ${CAP}`]: 1 } });
+    expect(await sandboxStats(cc)).toEqual({ tokenRequests: 1, dataRequests: 1, byPath: { 'POST /connect/token': 1, [`GET ${CAP}`]: 1 }, abortedRequests: 0, injected: {} });
   });
 
   it('publishes a week for a workshop and reads it back', async () => {
@@ -69,7 +69,7 @@ describe('capacity through the gateway', () => {
     ]);
 
     // one publisher token for 121212, three posts
-    expect(await sandboxStats(cc)).toEqual({ tokenRequests: 1, dataRequests: 3, byPath: { 'POST /connect/token': 1, [`POST ${CAP}`]: 3 } });
+    expect(await sandboxStats(cc)).toEqual({ tokenRequests: 1, dataRequests: 3, byPath: { 'POST /connect/token': 1, [`POST ${CAP}`]: 3 }, abortedRequests: 0, injected: {} });
 
     const read = await gql(stack.gatewayUrl, READ, { ids: ['121212'], from: WEEK[0], to: WEEK[6] });
     expect(read.errors).toBeUndefined();

@@ -76,7 +76,7 @@ beforeAll(async () => {
     corsOrigins: [],
     maxDepth: 10,
     introspection: true,
-    upstreamTimeoutMs: 5000,
+    budgets: { queryBudgetMs: 5000, mutationBudgetMs: 5000 },
     plugins: [
       useCallerIdentity({
         partners: [

@@ -1,3 +1,4 @@
+import { detachedFromCaller } from '../call-scope';
 import { ErrorCode, VendorError } from '../errors';
 import type { Logger } from '../logger';
 import { count } from '../metrics';
@@ -99,7 +100,8 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
     const id = tokenCacheKey(key);
     const inFlight = pending.get(id);
     if (inFlight) return inFlight;
-    const p = fetchUnderLock(key, id, fetch).finally(() => pending.delete(id));
+    // Shared by every concurrent caller: not aborted when the caller that started it goes away.
+    const p = detachedFromCaller(() => fetchUnderLock(key, id, fetch)).finally(() => pending.delete(id));
     pending.set(id, p);
     return p;
   }

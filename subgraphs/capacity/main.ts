@@ -1,5 +1,5 @@
 import { localUrl } from '../../platform/config';
-import { createHttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
@@ -13,7 +13,7 @@ const { config, log } = bootstrap('capacity', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const baseUrl = config.CUSTOMERCONNECT_BASE_URL ?? localUrl(config.CUSTOMERCONNECT_SANDBOX_PORT);
-  const vendorHttp = (url: string) => createHttpClient({ vendor: CUSTOMERCONNECT, baseUrl: url, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections: config.UPSTREAM_CONNECTIONS });
+  const vendorHttp = (url: string) => createHttpClient({ vendor: CUSTOMERCONNECT, baseUrl: url, ...upstreamOptionsFromConfig(config) });
   const http = vendorHttp(baseUrl);
   // Production has the token server on its own host; locally both are the sandbox.
   const authHttp = config.CUSTOMERCONNECT_AUTH_URL && config.CUSTOMERCONNECT_AUTH_URL !== baseUrl ? vendorHttp(config.CUSTOMERCONNECT_AUTH_URL) : http;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
@@ -20,8 +20,7 @@ try {
   const http = createHttpClient({
     vendor: 'ozmap',
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    connections: config.UPSTREAM_CONNECTIONS,
+    ...upstreamOptionsFromConfig(config),
   });
   const useLogin = Boolean(config.OZMAP_LOGIN && config.OZMAP_PASSWORD);
   const ozmap = createOzmapClient({

@@ -1,4 +1,5 @@
 import type { MmpAdherentsClient } from '../../vendors/mmp/adherents-client';
+import type { ImportIdempotency } from './import-idempotency';
 import type { CustomerClients, CustomerLoaders } from './loaders';
 import type { ZipLimits } from './zip-inspect';
 
@@ -8,4 +9,6 @@ export interface CustomerContext {
   clients: CustomerClients;
   adherents: MmpAdherentsClient;
   importLimits: ZipLimits;
+  /** idempotency keys of the ZIP import */
+  importKeys: ImportIdempotency;
 }

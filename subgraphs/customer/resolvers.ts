@@ -1,3 +1,4 @@
+import { detachedFromCaller } from '../../platform/call-scope';
 import { badInput } from '../../platform/errors';
 import { normalisePlate } from '../../platform/plates';
 import { scalarResolvers } from '../../platform/scalars';
@@ -73,15 +74,18 @@ export const resolvers: Resolvers = {
     mmpCampaignClients: (_, args, ctx) => campaignClientConnection(ctx.adherents, args),
   },
   Mutation: {
-    async importMmpClientsAndInvoices(_, { organizationId, file }, ctx) {
+    async importMmpClientsAndInvoices(_, { organizationId, file, idempotencyKey }, ctx) {
       if (!/^[A-Za-z0-9_-]{1,40}$/.test(organizationId)) throw badInput('`organizationId` must be the adherent id (letters, digits, - or _)', { argument: 'organizationId' });
       // Size first, from the part's length, before reading it; then signature and central directory.
       if (file.size > ctx.importLimits.maxBytes) throw badInput(`the file is ${file.size} bytes; at most ${ctx.importLimits.maxBytes} bytes are accepted`, { argument: 'file' });
       const bytes = new Uint8Array(await file.arrayBuffer());
       const zip = inspectZip(bytes, ctx.importLimits);
       const name = (file as Blob & { name?: string }).name || 'clients-factures.zip';
-      const result = await ctx.adherents.importClientsInvoices(organizationId, bytes, name);
-      return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes };
+      // A write goes on when the client leaves (within the operation's budget), so that its result is
+      // recorded under the idempotency key for the client's retry.
+      const importOnce = () => detachedFromCaller(() => ctx.adherents.importClientsInvoices(organizationId, bytes, name), true);
+      const { result, replayed } = idempotencyKey ? await ctx.importKeys.run(organizationId, idempotencyKey, bytes, importOnce) : { result: await importOnce(), replayed: false };
+      return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes, replayed };
     },
   },
   Vehicle: {

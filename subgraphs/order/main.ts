@@ -1,6 +1,6 @@
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
@@ -19,8 +19,7 @@ try {
   const http = createHttpClient({
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    connections: config.UPSTREAM_CONNECTIONS,
+    ...upstreamOptionsFromConfig(config),
   });
   const vitec = createVitecClient({ http, username: config.VITEC_USERNAME, password: config.VITEC_PASSWORD });
   const subgraph = createOrderSubgraph({

@@ -205,30 +205,31 @@ export type QueryVehiclesArgs = {
 
 /**
  * A vehicle, keyed by its normalised plate. Every facet comes from MMP Vision 360; when a query asks for
- * two or more facets of one plate, one `vision360` call serves them all.
+ * two or more facets of one plate, one `vision360` call serves them all. Each facet is nullable: when the
+ * MMP call behind it fails, that facet is `null` with a coded error and the others are still served.
  */
 export type Vehicle = {
   __typename?: 'Vehicle';
   /** Marketing campaign reminders sent about this vehicle (MMP `relances`). */
-  campaignReminders: Array<CampaignReminder>;
+  campaignReminders?: Maybe<Array<CampaignReminder>>;
   /** The clients attached to this vehicle after MMP's processing (MMP `client`). */
-  clients: Array<VehicleClient>;
+  clients?: Maybe<Array<VehicleClient>>;
   /** Diagnostic alerts derived from the forecasts (MMP `vision360` only). */
   diagnostic?: Maybe<Diagnostic>;
   /** The plate as printed (`AB-123-CD` for French SIV plates). */
   displayPlate: Scalars['String']['output'];
   /** Computed maintenance forecasts per job (MMP `previsions`). */
-  forecasts: Array<Forecast>;
+  forecasts?: Maybe<Array<Forecast>>;
   /** Client records as imported from the members' DMS files, unprocessed (MMP `import-client`). */
-  importedClients: Array<ImportedClient>;
+  importedClients?: Maybe<Array<ImportedClient>>;
   /** Raw invoice lines as imported (MMP `import-factures`). */
-  importedInvoiceLines: Array<ImportedInvoiceLine>;
+  importedInvoiceLines?: Maybe<Array<ImportedInvoiceLine>>;
   /** Vehicle facts: release date, VIN, mileage, technical control dates. */
   information?: Maybe<VehicleInformation>;
   /** Qualified invoices with their lines, newest first (MMP `factures`). */
-  invoices: Array<Invoice>;
+  invoices?: Maybe<Array<Invoice>>;
   /** Operations done on the vehicle, newest first (MMP `historiques`). */
-  operations: Array<Operation>;
+  operations?: Maybe<Array<Operation>>;
   /** Normalised plate: upper case, letters and digits only (`AB123CD`). */
   plate: Scalars['String']['output'];
 };
@@ -572,16 +573,16 @@ export type QueryResolvers<ContextType = VehicleContext, ParentType extends Reso
 
 export type VehicleResolvers<ContextType = VehicleContext, ParentType extends ResolversParentTypes['Vehicle'] = ResolversParentTypes['Vehicle']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vehicle']>, { __typename: 'Vehicle' } & GraphQLRecursivePick<ParentType, {"plate":true}>, ContextType>;
-  campaignReminders?: Resolver<Array<ResolversTypes['CampaignReminder']>, ParentType, ContextType>;
-  clients?: Resolver<Array<ResolversTypes['VehicleClient']>, ParentType, ContextType>;
+  campaignReminders?: Resolver<Maybe<Array<ResolversTypes['CampaignReminder']>>, ParentType, ContextType>;
+  clients?: Resolver<Maybe<Array<ResolversTypes['VehicleClient']>>, ParentType, ContextType>;
   diagnostic?: Resolver<Maybe<ResolversTypes['Diagnostic']>, ParentType, ContextType>;
   displayPlate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  forecasts?: Resolver<Array<ResolversTypes['Forecast']>, ParentType, ContextType>;
-  importedClients?: Resolver<Array<ResolversTypes['ImportedClient']>, ParentType, ContextType>;
-  importedInvoiceLines?: Resolver<Array<ResolversTypes['ImportedInvoiceLine']>, ParentType, ContextType>;
+  forecasts?: Resolver<Maybe<Array<ResolversTypes['Forecast']>>, ParentType, ContextType>;
+  importedClients?: Resolver<Maybe<Array<ResolversTypes['ImportedClient']>>, ParentType, ContextType>;
+  importedInvoiceLines?: Resolver<Maybe<Array<ResolversTypes['ImportedInvoiceLine']>>, ParentType, ContextType>;
   information?: Resolver<Maybe<ResolversTypes['VehicleInformation']>, ParentType, ContextType>;
-  invoices?: Resolver<Array<ResolversTypes['Invoice']>, ParentType, ContextType>;
-  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType>;
+  invoices?: Resolver<Maybe<Array<ResolversTypes['Invoice']>>, ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['Operation']>>, ParentType, ContextType>;
   plate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;

@@ -105,6 +105,6 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
     call,
     callRaw,
     vehicle: (service, plate, signal) =>
-      call({ method: 'POST', path: `/service-external-client/vehicule/${service}`, query: { lang }, json: { immatriculation: plate }, signal }),
+      call({ method: 'POST', path: `/service-external-client/vehicule/${service}`, query: { lang }, json: { immatriculation: plate }, signal, idempotent: true }),
   };
 }
