@@ -21,6 +21,8 @@ export interface GatewayOptions {
   corsOrigins: string[];
   maxDepth: number;
   introspection: boolean;
+  /** serve the Apollo Sandbox explorer page on `/` (default true; off in production unless set) */
+  explorer?: boolean;
   /** per subgraph call, in ms; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   upstreamTimeoutMs: number;
   publicUrl?: string;
@@ -72,7 +74,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
     plugins: () => [
       useHealthChecks({ subgraphs: opts.subgraphs, metrics: snapshot }),
-      useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
+      ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
       useMaxDepth(opts.maxDepth),
       ...(opts.plugins ?? []),
     ],

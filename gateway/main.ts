@@ -5,6 +5,8 @@ import { WebSocketServer } from 'ws';
 import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
+import { enabledUnlessProduction } from '../platform/config/production';
+import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 
@@ -19,7 +21,8 @@ try {
     log,
     corsOrigins: config.CORS_ORIGINS,
     maxDepth: config.GATEWAY_MAX_DEPTH,
-    introspection: config.GATEWAY_INTROSPECTION,
+    introspection: enabledUnlessProduction(config, config.GATEWAY_INTROSPECTION),
+    explorer: enabledUnlessProduction(config, config.GATEWAY_EXPLORER),
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
     publicUrl: config.GATEWAY_URL,
     plugins: [
@@ -29,6 +32,8 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
+      // after useCallerIdentity: checks the supergraph's @authenticated / @requiresScopes against its caller
+      useAccessDirectives(),
       useVitecOrderIntake({ orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config) }),
     ],
   });

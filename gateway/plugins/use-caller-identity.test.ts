@@ -16,6 +16,7 @@ import { attachSubscriptionServer } from '../../platform/subscription-server';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { gql } from '../../test/support/graphql';
 import { createSwitchboardGateway } from '../create-gateway';
+import { emptyGrants } from '../../platform/access';
 import { useCallerIdentity } from './use-caller-identity';
 
 /**
@@ -80,8 +81,8 @@ beforeAll(async () => {
     plugins: [
       useCallerIdentity({
         partners: [
-          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'], roles: ['admin'] },
-          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'], roles: [] },
+          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'], roles: ['admin'], scopes: ['orders:read'], grants: { ...emptyGrants(), workshops: ['6060001'] } },
+          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'], roles: [], scopes: [], grants: emptyGrants() },
         ],
         jwt: { issuer: 'https://id.test', audience: 'switchboard', secret: JWT_SECRET },
         signingSecret: SECRET,

@@ -25,7 +25,7 @@ try {
     publisher: { clientId: config.CUSTOMERCONNECT_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_CLIENT_SECRET },
     reader: { clientId: config.CUSTOMERCONNECT_READER_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_READER_CLIENT_SECRET },
   });
-  const subgraph = createCapacitySubgraph({ customerConnect });
+  const subgraph = createCapacitySubgraph({ customerConnect, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
   const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph }, config.CAPACITY_PORT);
   log.info('Capacity subgraph listening', { url: server.url, customerconnect: http.baseUrl, auth: authHttp.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {

@@ -82,9 +82,9 @@ export type FibreBox = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Releases the port in OZmap (the property is deleted) */
+  /** Releases the port in OZmap (the property is deleted). Only the partner that reserved (or an admin); NOT_FOUND for others. */
   cancelReservation: PortReservation;
-  /** Activates the service: the OZmap property becomes implanted and the reservation never expires */
+  /** Activates the service: the OZmap property becomes implanted and the reservation never expires. Only the partner that reserved (or an admin); NOT_FOUND for others. */
   confirmReservation: PortReservation;
   /**
    * Reserves a free port of a service splitter in the box for a prospect: an OZmap property connected to
@@ -137,6 +137,7 @@ export type PortReservation = {
   status: ReservationStatus;
 };
 
+/** Who a port is reserved for. Personal data: needs the `personal:read` scope (and only the reserving partner or an admin reads it). */
 export type Prospect = {
   __typename?: 'Prospect';
   address: Scalars['String']['output'];
@@ -167,6 +168,7 @@ export type Query = {
   coverage: Coverage;
   /** The plans on sale and the OZmap region tags that restrict each one */
   coveragePlans: Array<CoveragePlan>;
+  /** A reservation the caller made (any, for `admin`); null when it does not exist or belongs to another partner. */
   portReservation?: Maybe<PortReservation>;
 };
 

@@ -17,6 +17,7 @@ try {
     mmpNetwork: config.MMP_RESEAU,
     store,
     log,
+    signingSecret: config.GATEWAY_SIGNING_SECRET,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
     importLimits: { maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES, maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES },
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import { accessContextOf, enforceAccessDirectives } from '../../platform/access-directives';
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
@@ -25,6 +26,8 @@ export interface CustomerSubgraphOptions {
   log: Logger;
   blacklistTtlMs: number;
   importLimits: { maxBytes: number; maxEntries: number };
+  /** HMAC secret of the gateway's caller header (GATEWAY_SIGNING_SECRET) */
+  signingSecret: string;
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
 }
 
@@ -37,8 +40,14 @@ export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema:
   const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
   const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => adherents.blacklist('csv'), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
-  const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
-  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits });
+  const schema = enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]));
+  const context = (req: IncomingMessage): CustomerContext => ({
+    loaders: createCustomerLoaders(clients),
+    clients,
+    adherents,
+    importLimits: opts.importLimits,
+    ...accessContextOf(req.headers, { signingSecret: opts.signingSecret, log: opts.log }),
+  });
   return {
     schema,
     context,

@@ -9,7 +9,7 @@ const { config, log } = bootstrap('vehicle', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
-  const subgraph = createVehicleSubgraph({ mmp });
+  const subgraph = createVehicleSubgraph({ mmp, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
   const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph }, config.VEHICLE_PORT);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {

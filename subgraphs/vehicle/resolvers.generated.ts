@@ -84,6 +84,7 @@ export type Forecast = {
   periodicBasedDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/** Personal data: needs the `personal:read` scope. */
 export type ImportedClient = {
   __typename?: 'ImportedClient';
   address?: Maybe<Scalars['String']['output']>;
@@ -233,18 +234,26 @@ export type Vehicle = {
   plate: Scalars['String']['output'];
 };
 
+/**
+ * An MMP client of the vehicle. Personal data: needs the `personal:read` scope. Contact fields the client
+ * declared private (MMP `viePrivee`) are withheld (null, and named in `withheld`) unless the caller also
+ * holds `personal-private:read`.
+ */
 export type VehicleClient = {
   __typename?: 'VehicleClient';
   address?: Maybe<Scalars['String']['output']>;
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `email` private (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   /** MMP client id */
   id: Scalars['ID']['output'];
   lastName?: Maybe<Scalars['String']['output']>;
   member?: Maybe<Member>;
+  /** Null when withheld: the client keeps `telephone mobile` private. */
   mobile?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `telephone`/`telephone fixe`/`telephone professionnel` private. */
   phone?: Maybe<Scalars['String']['output']>;
   postcode?: Maybe<Scalars['String']['output']>;
   /** Channels the client keeps private (`telephone mobile`, `email`, …) */
@@ -254,6 +263,12 @@ export type VehicleClient = {
   /** May MMP campaigns remind this client by SMS / e-mail / post? */
   remindBySms: Scalars['Boolean']['output'];
   title?: Maybe<Scalars['String']['output']>;
+  /**
+   * The fields of this record returned as null because the client declared them private in MMP (`viePrivee`)
+   * and the caller does not hold the `personal-private:read` scope: `mobile`, `phone`, `email`, or `address`
+   * (with `postcode` and `city`) for `courrier`/`adresse`. Empty when nothing was withheld.
+   */
+  withheld: Array<Scalars['String']['output']>;
 };
 
 export type VehicleInformation = {
@@ -603,6 +618,7 @@ export type VehicleClientResolvers<ContextType = VehicleContext, ParentType exte
   remindByPost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   remindBySms?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
