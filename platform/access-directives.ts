@@ -1,12 +1,4 @@
-import {
-  defaultFieldResolver,
-  isIntrospectionType,
-  isObjectType,
-  valueFromASTUntyped,
-  type ConstDirectiveNode,
-  type GraphQLFieldResolver,
-  type GraphQLSchema,
-} from 'graphql';
+import { defaultFieldResolver, valueFromASTUntyped, type ConstDirectiveNode, type GraphQLFieldResolver, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { satisfiesScopes, scopesOf } from './access';
 import { callerFromHeader, callerHeaderOf, type CallerIdentity, type VerifyFailure } from './caller-identity';
 import type { Logger } from './logger';
@@ -43,6 +35,12 @@ function ruleOf(directives: readonly ConstDirectiveNode[]): FieldAccessRule {
   return rule;
 }
 
+/**
+ * Object types other than introspection's, by tag rather than `instanceof`: @apollo/subgraph builds its
+ * schema with graphql's CommonJS build, this module may see the ESM one, and their classes differ.
+ */
+const isOwnObjectType = (type: GraphQLNamedType): type is GraphQLObjectType => Object.prototype.toString.call(type) === '[object GraphQLObjectType]' && !type.name.startsWith('__');
+
 const merge = (a: FieldAccessRule, b: FieldAccessRule): FieldAccessRule => ({ authenticated: a.authenticated || b.authenticated, scopes: [...a.scopes, ...b.scopes] });
 const isEmpty = (r: FieldAccessRule) => !r.authenticated && r.scopes.length === 0;
 
@@ -53,7 +51,7 @@ const isEmpty = (r: FieldAccessRule) => !r.authenticated && r.scopes.length === 
 export function accessRulesOf(schema: GraphQLSchema): Map<string, FieldAccessRule> {
   const rules = new Map<string, FieldAccessRule>();
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || isIntrospectionType(type)) continue;
+    if (!isOwnObjectType(type)) continue;
     const typeRule = ruleOf([type.astNode, ...type.extensionASTNodes].flatMap((n) => n?.directives ?? []));
     for (const field of Object.values(type.getFields())) {
       const rule = merge(typeRule, ruleOf(field.astNode?.directives ?? []));
@@ -96,7 +94,7 @@ export function enforceAccessDirectives<S extends GraphQLSchema>(schema: S): S {
   const rules = accessRulesOf(schema);
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean).map((t) => t!.name));
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || isIntrospectionType(type)) continue;
+    if (!isOwnObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const coordinate = `${type.name}.${field.name}`;
       const rule = rules.get(coordinate);
