@@ -20,6 +20,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   /** extra readiness check, e.g. the database answers */
   ready?: () => Promise<boolean>;
   maxBodyBytes?: number;
+  /** schema introspection at this port (default true; main.ts turns it off in production mode) */
+  introspection?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -71,7 +73,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   const { log } = opts;
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
-    introspection: true,
+    introspection: opts.introspection ?? true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     formatError: formatSubgraphError(log),

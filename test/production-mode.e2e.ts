@@ -100,7 +100,7 @@ describe('production mode refuses every development default', () => {
 });
 
 describe('production mode with production values', () => {
-  it('starts; introspection and the explorer page are off unless set explicitly', async () => {
+  it('starts; introspection (gateway and subgraphs) and the explorer page are off unless set explicitly', async () => {
     const start = async (extra: Record<string, string>) => {
       const port = await freePort();
       const svc = spawnService('gateway', 'gateway/main.ts', { ...PRODUCTION, ...extra, GATEWAY_PORT: String(port) });
@@ -114,6 +114,12 @@ describe('production mode with production values', () => {
     expect((await fetch(`${closed}/`, { headers: { accept: 'text/html' } })).status).toBe(404);
     expect((await gql(`${open}/graphql`, introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     expect(await (await fetch(`${open}/`, { headers: { accept: 'text/html' } })).text()).toContain('EmbeddedSandbox');
+    // a subgraph in production mode does not answer introspection either
+    const port = await freePort();
+    const capacity = spawnService('capacity', 'subgraphs/capacity/main.ts', { ...PRODUCTION, CAPACITY_PORT: String(port) });
+    started.push(capacity);
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, capacity.child);
+    expect((await gql(`http://127.0.0.1:${port}/graphql`, introspection)).errors?.[0]?.message).toMatch(/introspection/i);
     // the development partner key is not a credential here
     expect((await fetch(`${closed}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': DEV_PARTNER_KEY }, body: '{"query":"{ __typename }"}' })).status).toBe(401);
   });

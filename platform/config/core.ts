@@ -16,6 +16,7 @@ export const coreEnv = {
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
   GATEWAY_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection through the gateway (Apollo Sandbox needs it). Unset: on in development, off in production mode'),
+  SUBGRAPH_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection straight at the subgraph ports (nothing in Switchboard needs it). Unset: on in development, off in production mode'),
   GATEWAY_EXPLORER: envVar(optionalBool(), 'Serve the Apollo Sandbox explorer page on the gateway root. Unset: on in development, off in production mode'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
 };

@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { hostname } from 'node:os';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
@@ -45,7 +46,7 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, config.COVERAGE_PORT);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready, introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.COVERAGE_PORT);
   subgraph.sweeper.start();
   log.info('Coverage subgraph listening', {
     url: server.url,

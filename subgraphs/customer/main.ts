@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { openStore } from '../../platform/db';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
@@ -23,7 +24,7 @@ try {
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(
-    { name: 'customer', log, ...subgraph, ready: () => store.query('SELECT 1').then(() => true) },
+    { name: 'customer', log, ...subgraph, ready: () => store.query('SELECT 1').then(() => true), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) },
     config.CUSTOMER_PORT,
   );
   log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });

@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
@@ -33,7 +34,7 @@ try {
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS, introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),

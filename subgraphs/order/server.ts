@@ -12,7 +12,7 @@ import type { OrderSubgraph } from './subgraph';
  */
 export async function startOrderServer(
   subgraph: OrderSubgraph,
-  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number },
+  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number; introspection?: boolean },
 ): Promise<RunningSubgraph & { stopWorker(): Promise<void> }> {
   const running = await startSubgraphServer(
     {
@@ -22,6 +22,7 @@ export async function startOrderServer(
       routes: subgraph.routes,
       log: opts.log,
       ready: async () => (await opts.store.query('SELECT 1')).rowCount === 1,
+      introspection: opts.introspection,
     },
     opts.port,
     opts.host,
