@@ -86,5 +86,8 @@ describe('production mode', () => {
     );
     expect(refusal({ ...prod, VITEC_PASSWORD: undefined })).toMatch(/^refusing to start in production mode \(SWITCHBOARD_ENV=production\)[^]*- VITEC_PASSWORD: still the development default/);
     expect(refusal({ ...prod, VITEC_PASSWORD: 'sandbox-connect-password' })).toMatch(/VITEC_PASSWORD/);
+    // an OZmap login replaces the API key: its default is then not in force
+    expect(refusal({ ...prod, OZMAP_API_KEY: undefined, OZMAP_LOGIN: 'integration', OZMAP_PASSWORD: 'x' })).toBeUndefined();
+    expect(refusal({ ...prod, OZMAP_API_KEY: undefined })).toMatch(/OZMAP_API_KEY/);
   });
 });

@@ -59,6 +59,8 @@ export function developmentDefaults(config: Values, sections: Record<string, Env
         if (dealers.length) out.push(`CARSYS_DEALER_SECRETS: dealer ${dealers.join(', ')} uses the sandbox dealer secret`);
         continue;
       }
+      // The OZmap key is not used when the integration user logs in (OZMAP_LOGIN): then its default is inert.
+      if (name === 'OZMAP_API_KEY' && config.OZMAP_LOGIN) continue;
       const fallback = (v.schema as z.ZodTypeAny).safeParse(undefined);
       if (fallback.success && fallback.data !== undefined && typeof fallback.data === 'string' && config[name] === fallback.data) {
         out.push(`${name}: still the development default`);

@@ -11,7 +11,7 @@ try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createVehicleSubgraph({ mmp, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
-  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph, introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.VEHICLE_PORT);
+  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph, introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.VEHICLE_PORT, config.BIND_ADDRESS);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();
