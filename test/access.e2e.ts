@@ -18,7 +18,7 @@ import { buildZip, postMultipart } from './support/zip';
  */
 const SECRET = 'access-e2e-signing-secret-0123456789';
 const sha = (k: string) => createHash('sha256').update(k).digest('hex');
-const KEYS = { acme: 'acme-key-only-orders-of-M200', garage: 'garage-key-6060001-61204-6768ZED', rival: 'rival-key-reserves-ports', conecte: 'conecte-key-reserves-ports' };
+const KEYS = { mechanic: 'mechanic-key-workorders-only', acme: 'acme-key-only-orders-of-M200', garage: 'garage-key-6060001-61204-6768ZED', rival: 'rival-key-reserves-ports', conecte: 'conecte-key-reserves-ports' };
 const dev = devPartner();
 const PARTNERS = [
   { id: dev.partnerId, keySha256: dev.keyHash, offices: dev.customers, roles: dev.roles, scopes: dev.scopes, grants: dev.grants },
@@ -30,6 +30,7 @@ const PARTNERS = [
     scopes: ['personal:read', 'capacity:write', 'clients:import', 'workorders:read'],
     grants: { workshops: ['6060001'], mmpOrganisations: ['61204'], mmpPointsOfSale: ['6768ZED'], dealers: ['another-dealer'] },
   },
+  { id: 'mechanic', keySha256: sha(KEYS.mechanic), scopes: ['workorders:read'], grants: { dealers: ['sandbox-dealer'] } },
   { id: 'rival', keySha256: sha(KEYS.rival), scopes: ['coverage:reserve', 'personal:read'] },
   { id: 'conecte', keySha256: sha(KEYS.conecte), scopes: ['coverage:reserve', 'personal:read'] },
 ];
@@ -163,6 +164,22 @@ describe('a partner without the resource grant (garage: workshop 6060001, organi
     const byId = await gql(stack.gatewayUrl, 'query ($id: ID!) { customer(id: $id) { name } }', { id: devSees.data!.vehicle.owner.id }, as('garage'));
     expect(byId.errors).toBeUndefined();
     expect(byId.data!.customer).toBeNull();
+  });
+});
+
+describe('rules on a type apply wherever the type is reached', () => {
+  it('work orders without personal:read: the appointment, yes; its owner (a Customer, personal by type), FORBIDDEN', async () => {
+    const ok = await gql(stack.gatewayUrl, `{ vehicle(plate: "${PRIVATE_PLATE}") { appointments { dealerId totalPrice } } }`, {}, as('mechanic'));
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data!.vehicle.appointments).toHaveLength(1);
+    const person = await gql(stack.gatewayUrl, `{ vehicle(plate: "${PRIVATE_PLATE}") { appointments { owner { name } } } }`, {}, as('mechanic'));
+    expect(codes(person)).toEqual(['FORBIDDEN']);
+    expect(person.errors![0]!.message).toMatch(/Customer\.name needs the scope personal:read/);
+    // the same rule holds at the Customer port, for the same signed caller
+    const mechanic: CallerIdentity = { kind: 'partner', id: 'mechanic', customers: [], roles: [], scopes: ['workorders:read'], grants: { dealers: ['sandbox-dealer'] } };
+    const direct = await gql(stack.subgraphUrl('customer'), 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { appointments { owner { name } } } } }', { r: [{ __typename: 'Vehicle', plate: PRIVATE_PLATE }] }, signed(mechanic));
+    expect(codes(direct)).toEqual(['FORBIDDEN']);
+    expect(JSON.stringify(direct.data)).not.toMatch(/"name":"/);
   });
 });
 
