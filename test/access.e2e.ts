@@ -185,17 +185,20 @@ describe('rules on a type apply wherever the type is reached', () => {
 
 describe('MMP privacy preferences (viePrivee)', () => {
   it('withholds private channels from personal:read, naming them, and shows them to personal-private:read', async () => {
-    const q = `{ vehicle(plate: "${PRIVATE_PLATE}") { clients { email phone mobile privacy withheld } customers { privateContact { email phone mobile } withheld } } }`;
+    const q = `{ vehicle(plate: "${PRIVATE_PLATE}") { clients { email phone mobile privacy withheld } importedClients { email mobile withheld } customers { privateContact { email phone mobile } withheld } } }`;
     const garage = await gql(stack.gatewayUrl, q, {}, as('garage'));
     expect(garage.errors).toBeUndefined();
     const client = garage.data!.vehicle.clients[0];
     expect(client.privacy).toEqual(['telephone mobile', 'telephone professionnel', 'email']);
     expect(client).toMatchObject({ email: null, phone: null, mobile: null, withheld: ['mobile', 'phone', 'email'] });
     expect(garage.data!.vehicle.customers[0]).toEqual({ privateContact: { email: null, phone: null, mobile: null }, withheld: ['privateContact.mobile', 'privateContact.phone', 'privateContact.email'] });
+    // the raw DMS copy carries no preference of its own: its channels need personal-private:read
+    expect(garage.data!.vehicle.importedClients[0]).toEqual({ email: null, mobile: null, withheld: ['address', 'postcode', 'city', 'email', 'phone', 'mobile'] });
     expect(JSON.stringify(garage)).not.toMatch(/0659433446|s\.bonnet@mail\.fr/);
 
     const devSees = await gql(stack.gatewayUrl, q, {}, DEV_PARTNER);
     expect(devSees.data!.vehicle.clients[0]).toMatchObject({ email: 's.bonnet@mail.fr', mobile: '0659433446', withheld: [] });
+    expect(devSees.data!.vehicle.importedClients[0]).toMatchObject({ mobile: '0659433446', withheld: [] });
     expect(devSees.data!.vehicle.customers[0]).toMatchObject({ privateContact: { email: 's.bonnet@mail.fr', mobile: '0659433446' }, withheld: [] });
   });
 });

@@ -84,26 +84,39 @@ export type Forecast = {
   periodicBasedDate?: Maybe<Scalars['Date']['output']>;
 };
 
-/** Personal data: needs the `personal:read` scope. */
+/**
+ * A client record as a member's DMS exported it. Personal data: needs the `personal:read` scope. The raw
+ * record carries no privacy preference of its own (MMP keeps `viePrivee` on the processed client, see
+ * `clients`), so its contact channels are withheld (null, named in `withheld`) unless the caller holds
+ * `personal-private:read`.
+ */
 export type ImportedClient = {
   __typename?: 'ImportedClient';
+  /** Null when withheld (see `withheld`). */
   address?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
   dmsId?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   lastAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   lastName?: Maybe<Scalars['String']['output']>;
   lastTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
   lastVisitMileage?: Maybe<Scalars['NonNegativeInt']['output']>;
+  /** Null when withheld (see `withheld`). */
   mobile?: Maybe<Scalars['String']['output']>;
   nextAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   nextTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
+  /** Null when withheld (see `withheld`). */
   phone?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   postcode?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
   vin?: Maybe<Scalars['String']['output']>;
+  /** Contact fields returned as null because the caller does not hold `personal-private:read`; empty when it does. */
+  withheld: Array<Scalars['String']['output']>;
   /** SIRET of the workshop that imported the record */
   workshopNationalId?: Maybe<Scalars['String']['output']>;
 };
@@ -502,6 +515,7 @@ export type ImportedClientResolvers<ContextType = VehicleContext, ParentType ext
   postcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   vin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   workshopNationalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;

@@ -1,3 +1,4 @@
+import { hasScope, Scope } from '../../platform/access';
 import { badInput } from '../../platform/errors';
 import { withheldContactFields, type ContactField } from '../../platform/private-contact';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
@@ -25,6 +26,7 @@ const jobAndPart = {
   partLabel: (l: MmpJobAndPart) => l.partLabel || null,
 };
 
+const rawContactShown = (ctx: VehicleContext) => hasScope(ctx.caller, Scope.PERSONAL_PRIVATE_READ);
 const shown = <T>(c: MmpClientRecord, ctx: VehicleContext, field: ContactField, value: T): T | null => (withheldContactFields(c.viePrivee, ctx.caller).has(field) ? null : value);
 
 export const resolvers: Resolvers = {
@@ -74,18 +76,20 @@ export const resolvers: Resolvers = {
     lastTechnicalControlDate: (v) => v.vehicleLastTechnicalControlDate,
     nextTechnicalControlDate: (v) => v.vehicleNextTechnicalControlDate,
   },
+  // Raw DMS records carry no viePrivee: their contact channels need personal-private:read.
   ImportedClient: {
+    withheld: (_c, _, ctx) => (rawContactShown(ctx) ? [] : ['address', 'postcode', 'city', 'email', 'phone', 'mobile']),
     dmsId: (c) => c.clientDmsId,
     title: (c) => c.clientCivilite,
     lastName: (c) => c.clientNom,
     firstName: (c) => c.clientPrenom,
     companyName: (c) => c.clientRaisonSociale,
-    address: (c) => c.clientAdresse,
-    postcode: (c) => c.clientCodePostal,
-    city: (c) => c.clientVille,
-    email: (c) => c.clientEmail,
-    phone: (c) => c.clientTelephone,
-    mobile: (c) => c.clientPortable,
+    address: (c, _, ctx) => (rawContactShown(ctx) ? c.clientAdresse : null),
+    postcode: (c, _, ctx) => (rawContactShown(ctx) ? c.clientCodePostal : null),
+    city: (c, _, ctx) => (rawContactShown(ctx) ? c.clientVille : null),
+    email: (c, _, ctx) => (rawContactShown(ctx) ? c.clientEmail : null),
+    phone: (c, _, ctx) => (rawContactShown(ctx) ? c.clientTelephone : null),
+    mobile: (c, _, ctx) => (rawContactShown(ctx) ? c.clientPortable : null),
     workshopNationalId: (c) => c.workshopNationalId,
     vin: (c) => c.vehicleVIN,
     lastVisitMileage: (c) => c.vehicleLastVisitMileage,
