@@ -24,6 +24,8 @@ export interface GatewayOptions {
   introspection: boolean;
   /** per operation, in ms, across all its subgraph calls; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   budgets: DeadlineOptions;
+  /** serve the Apollo Sandbox explorer page on `/` (default true; off in production unless set) */
+  explorer?: boolean;
   publicUrl?: string;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
@@ -70,7 +72,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
     plugins: () => [
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()), metrics: snapshot }),
-      useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
+      ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),

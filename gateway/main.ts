@@ -5,6 +5,8 @@ import { WebSocketServer } from 'ws';
 import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
+import { enabledUnlessProduction } from '../platform/config/production';
+import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
@@ -29,7 +31,8 @@ try {
     log,
     corsOrigins: config.CORS_ORIGINS,
     maxDepth: config.GATEWAY_MAX_DEPTH,
-    introspection: config.GATEWAY_INTROSPECTION,
+    introspection: enabledUnlessProduction(config, config.GATEWAY_INTROSPECTION),
+    explorer: enabledUnlessProduction(config, config.GATEWAY_EXPLORER),
     budgets: { queryBudgetMs: config.GATEWAY_QUERY_BUDGET_MS, mutationBudgetMs: config.GATEWAY_MUTATION_BUDGET_MS },
     publicUrl: config.GATEWAY_URL,
     plugins: [
@@ -39,6 +42,8 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
+      // after useCallerIdentity: checks the supergraph's @authenticated / @requiresScopes against its caller
+      useAccessDirectives(),
       useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS }),
       useBodyLimits({
         maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,

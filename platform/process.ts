@@ -1,4 +1,5 @@
-import { loadConfig, type Config } from './config';
+import { envSections, loadConfig, type Config } from './config';
+import { productionRefusal } from './config/production';
 import { createLogger, type Logger } from './logger';
 import { maskCredentials } from './mask-credentials';
 
@@ -48,5 +49,8 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   } catch (err) {
     return fatal(createLogger({ service }), err);
   }
+  // Production mode with a development default in force: refuse before anything listens.
+  const refusal = productionRefusal(config as unknown as Record<string, unknown>, envSections);
+  if (refusal) return fatal(createLogger({ service }), new Error(refusal));
   return { config, log: createLogger({ service }, config.LOG_LEVEL) };
 }

@@ -23,6 +23,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   maxBodyBytes?: number;
   /** largest budget accepted from the gateway's `x-switchboard-budget-ms` (default 120 s) */
   maxBudgetMs?: number;
+  /** schema introspection at this port (default true; main.ts turns it off in production mode) */
+  introspection?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -79,7 +81,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   const { log } = opts;
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
-    introspection: true,
+    introspection: opts.introspection ?? true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     formatError: formatSubgraphError(log),

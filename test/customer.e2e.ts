@@ -46,6 +46,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
         appointments { waitingCustomer interventions { title price } }
         customers { id name contactPreferences { sms email blacklisted } } } }`,
       { plate: plates[0] },
+      DEV_PARTNER,
     );
     expect(res.errors).toBeUndefined();
     const v = res.data!.vehicle;
@@ -67,6 +68,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
         customers { name contactPreferences { sms } } owner { name contactPreferences { sms } } driver { name } contractor { company }
         appointments { totalPrice interventions { title price } } } }`,
       { p: [...plates, ...plates.slice(0, 5)] },
+      DEV_PARTNER,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!.vehicles).toHaveLength(55);
@@ -109,7 +111,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
     expect(out.byStatus).toEqual({ created: 3, stale: 3, invalid_body: 1 });
     expect(out.refused[0]!.http).toBe(400);
     expect(out.refused[0]!.fields.map((f) => f.field)).toEqual(expect.arrayContaining(['dmsNumber', 'modifiedAt', 'vehicle.plate']));
-    const v = await gql(stack.gatewayUrl, '{ vehicle(plate: "' + plates[1] + '") { appointments { modifiedAt } } }');
+    const v = await gql(stack.gatewayUrl, '{ vehicle(plate: "' + plates[1] + '") { appointments { modifiedAt } } }', {}, DEV_PARTNER);
     expect(v.data!.vehicle.appointments).toHaveLength(2);
   });
 });

@@ -223,6 +223,20 @@ describe('Vitec places orders; partners follow them through the gateway', () => 
     expect(badKey.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
 
+  it('straight at the Order port: no header, or a header signed with another secret, gets no order; a missing scope is FORBIDDEN', async () => {
+    const direct = stack.subgraphUrl('order');
+    const list = '{ orders(first: 100) { edges { node { id customerId } } } }';
+    const none = await gql<any>(direct, list);
+    expect(none.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(none.data ?? null).toBeNull();
+    const admin = { kind: 'partner' as const, id: 'ops', customers: ['M123', 'M124', 'M125', 'M200'], roles: ['admin'], scopes: ['admin', 'orders:read', 'orders:write'] };
+    const forged = await gql<any>(direct, list, {}, { [CALLER_HEADER]: signCallerIdentity(admin, 'not-the-gateway-secret-0123456789') });
+    expect(forged.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(forged.data ?? null).toBeNull();
+    const noScope = await gql<any>(direct, list, {}, { [CALLER_HEADER]: signCallerIdentity({ ...admin, roles: [], scopes: ['personal:read'] }, 'switchboard-dev-gateway-signing-secret') });
+    expect(noScope.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', requiredScopes: [['orders:read']] });
+  });
+
   it('a frontend app with a JWT sees the customers its token names', async () => {
     const p = await place('M125', 'none');
     await until(() => statusOf(p.id), (s) => s === 'ACKNOWLEDGED');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, csv, envVar, nonNegativeInt, positiveInt, url } from './define';
+import { csv, optionalBool, envVar, nonNegativeInt, positiveInt, url } from './define';
 
 export const coreEnv = {
   SWITCHBOARD_ENV: envVar(z.enum(['development', 'production']).default('development'), 'development (embedded defaults allowed) or production (every development default refused at start; explorer and introspection only when set explicitly)'),
@@ -22,7 +22,9 @@ export const coreEnv = {
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
-  GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
+  GATEWAY_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection through the gateway (Apollo Sandbox needs it). Unset: on in development, off in production mode'),
+  SUBGRAPH_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection straight at the subgraph ports (nothing in Switchboard needs it). Unset: on in development, off in production mode'),
+  GATEWAY_EXPLORER: envVar(optionalBool(), 'Serve the Apollo Sandbox explorer page on the gateway root. Unset: on in development, off in production mode'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
   GATEWAY_QUERY_BUDGET_MS: envVar(positiveInt(15_000), 'Time budget of one query across all its subgraph and vendor calls, in milliseconds; past it the waiting fields are UPSTREAM_TIMEOUT'),
   GATEWAY_MUTATION_BUDGET_MS: envVar(positiveInt(90_000), 'Time budget of one mutation, in milliseconds: room for the slowest vendor chain (MMP ZIP import up to 60 s, capacity publishing three 10 s posts)'),

@@ -31,6 +31,13 @@ export const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A boolean that may be left unset, so a mode (development/production) can decide its default. */
+export const optionalBool = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
+
 type Parsed<S extends EnvSection> = { [K in keyof S]: z.output<S[K]['schema']> };
 
 export class ConfigError extends Error {

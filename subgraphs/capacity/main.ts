@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { localUrl } from '../../platform/config';
 import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { dependencyReadiness } from '../../platform/readiness';
@@ -26,8 +27,8 @@ try {
     publisher: { clientId: config.CUSTOMERCONNECT_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_CLIENT_SECRET },
     reader: { clientId: config.CUSTOMERCONNECT_READER_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_READER_CLIENT_SECRET },
   });
-  const subgraph = createCapacitySubgraph({ customerConnect });
-  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph, ready: dependencyReadiness({ redis }) }, config.CAPACITY_PORT, config.BIND_ADDRESS);
+  const subgraph = createCapacitySubgraph({ customerConnect, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
+  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph, ready: dependencyReadiness({ redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.CAPACITY_PORT, config.BIND_ADDRESS);
   log.info('Capacity subgraph listening', { url: server.url, customerconnect: http.baseUrl, auth: authHttp.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();

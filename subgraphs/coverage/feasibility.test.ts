@@ -120,7 +120,7 @@ describe('coverage: plans and their OZmap region tags', () => {
 
   it('only an admin may change a plan: none is UNAUTHENTICATED, a partner without the role FORBIDDEN', async () => {
     const change = `mutation { setCoveragePlan(code: "FIBRA_1G", name: "Hijacked", regionTags: []) { code } }`;
-    expect((await cov.query(change)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await cov.query(change, {}, {})).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect((await cov.query(change, {}, asPartner())).errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const forged = { 'x-switchboard-caller': asAdmin()['x-switchboard-caller']!.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')) };
     expect((await cov.query(change, {}, forged)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');

@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { hostname } from 'node:os';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
@@ -47,7 +48,7 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }) }, config.COVERAGE_PORT, config.BIND_ADDRESS);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.COVERAGE_PORT, config.BIND_ADDRESS);
   subgraph.sweeper.start();
   const retention = startRetention({
     log,

@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { openStore } from '../../platform/db';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
@@ -20,6 +21,7 @@ try {
     mmpNetwork: config.MMP_RESEAU,
     store,
     log,
+    signingSecret: config.GATEWAY_SIGNING_SECRET,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
     importLimits: {
       maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES,
@@ -31,7 +33,7 @@ try {
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(
-    { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }) },
+    { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) },
     config.CUSTOMER_PORT,
     config.BIND_ADDRESS,
   );

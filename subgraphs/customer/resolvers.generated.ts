@@ -100,6 +100,12 @@ export type Customer = {
   source: CustomerSource;
   /** Civility as the source writes it (`Mr`, `Mme`, `Dhr.`, `Mevr.`) */
   title?: Maybe<Scalars['String']['output']>;
+  /**
+   * Contact fields returned as null because the customer declared that channel private (MMP `viePrivee`)
+   * and the caller does not hold the `personal-private:read` scope, as paths: `privateContact.mobile`,
+   * `privateContact.phone`, `privateContact.email`, `address`. Empty when nothing was withheld.
+   */
+  withheld: Array<Scalars['String']['output']>;
 };
 
 export type CustomerAddress = {
@@ -159,6 +165,7 @@ export type MmpCampaign = {
   predictionDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/** A reminded client of a campaign. Personal data: needs the `personal:read` scope. */
 export type MmpCampaignClient = {
   __typename?: 'MmpCampaignClient';
   campaign: MmpCampaign;
@@ -268,7 +275,7 @@ export type QueryMmpCampaignClientsArgs = {
 /** A vehicle, joined on its normalised plate. The Customer subgraph adds who it belongs to and its Carsys work orders. */
 export type Vehicle = {
   __typename?: 'Vehicle';
-  /** Carsys work orders of this plate, newest appointment first. `null` with a coded error when this service fails. */
+  /** Carsys work orders of this plate from the dealers the caller is granted, newest appointment first. Needs `workorders:read`. `null` with a coded error when this service fails. */
   appointments?: Maybe<Array<CarsysAppointment>>;
   /** Contractor (contractant, e.g. the leasing customer) on the most recent Carsys work order. */
   contractor?: Maybe<Customer>;
@@ -474,6 +481,7 @@ export type CustomerResolvers<ContextType = CustomerContext, ParentType extends 
   privateContact?: Resolver<ResolversTypes['CustomerContactChannels'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['CustomerSource'], ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

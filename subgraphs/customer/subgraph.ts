@@ -4,6 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import { detachedFromCaller } from '../../platform/call-scope';
+import { accessContextOf, enforceAccessDirectives } from '../../platform/access-directives';
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
@@ -29,6 +30,8 @@ export interface CustomerSubgraphOptions {
   importLimits: { maxBytes: number; maxEntries: number; maxUncompressedBytes?: number; maxRatio?: number };
   /** retention of the ZIP import's idempotency keys (default 24 h) and the lease of a running one (default 120 s), ms */
   importIdempotency?: { retentionMs: number; pendingLeaseMs: number };
+  /** HMAC secret of the gateway's caller header (GATEWAY_SIGNING_SECRET) */
+  signingSecret: string;
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
 }
 
@@ -41,9 +44,16 @@ export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema:
   const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
   const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
-  const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  const schema = enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]));
   const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
-  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits, importKeys });
+  const context = (req: IncomingMessage): CustomerContext => ({
+    loaders: createCustomerLoaders(clients),
+    clients,
+    adherents,
+    importLimits: opts.importLimits,
+    importKeys,
+    ...accessContextOf(req.headers, { signingSecret: opts.signingSecret, log: opts.log }),
+  });
   return {
     schema,
     context,

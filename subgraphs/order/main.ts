@@ -1,3 +1,4 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
 import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
@@ -50,6 +51,7 @@ try {
     jobLeaseMs: config.ORDER_JOB_LEASE_MS,
     jobConcurrency: config.JOB_CONCURRENCY,
     jobRetentionHours: config.JOB_RETENTION_HOURS,
+    introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION),
   });
   const retention = startRetention({
     log,

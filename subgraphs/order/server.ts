@@ -14,7 +14,7 @@ import type { OrderSubgraph } from './subgraph';
  */
 export async function startOrderServer(
   subgraph: OrderSubgraph,
-  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number; jobConcurrency?: number; jobRetentionHours?: number; redis?: RedisClient },
+  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number; jobConcurrency?: number; jobRetentionHours?: number; redis?: RedisClient; introspection?: boolean },
 ): Promise<RunningSubgraph & { stopWorker(): Promise<void> }> {
   const running = await startSubgraphServer(
     {
@@ -24,6 +24,7 @@ export async function startOrderServer(
       routes: subgraph.routes,
       log: opts.log,
       ready: dependencyReadiness({ store: opts.store, redis: opts.redis }),
+      introspection: opts.introspection,
     },
     opts.port,
     opts.host,

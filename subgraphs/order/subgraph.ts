@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import { enforceAccessDirectives } from '../../platform/access-directives';
 import { callerFromHeader, callerHeaderOf, CALLER_HEADER } from '../../platform/caller-identity';
 import type { VitecCustomerMode } from '../../platform/config/vitec';
 import type { Store } from '../../platform/db';
@@ -59,7 +60,7 @@ export function createOrderSubgraph(opts: OrderSubgraphOptions) {
   };
 
   return {
-    schema: buildSubgraphSchema([{ typeDefs: orderTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: orderTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
     context: (req: IncomingMessage) => contextFor(callerHeaderOf(req.headers), true),
     /** a subscription's context lives as long as the subscription: loaders batch but never cache */
     subscriptionContext: (operationHeaders: Record<string, unknown> | undefined, connectionParams: Record<string, unknown> | undefined) =>

@@ -84,25 +84,39 @@ export type Forecast = {
   periodicBasedDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/**
+ * A client record as a member's DMS exported it. Personal data: needs the `personal:read` scope. The raw
+ * record carries no privacy preference of its own (MMP keeps `viePrivee` on the processed client, see
+ * `clients`), so its contact channels are withheld (null, named in `withheld`) unless the caller holds
+ * `personal-private:read`.
+ */
 export type ImportedClient = {
   __typename?: 'ImportedClient';
+  /** Null when withheld (see `withheld`). */
   address?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
   dmsId?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   lastAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   lastName?: Maybe<Scalars['String']['output']>;
   lastTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
   lastVisitMileage?: Maybe<Scalars['NonNegativeInt']['output']>;
+  /** Null when withheld (see `withheld`). */
   mobile?: Maybe<Scalars['String']['output']>;
   nextAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   nextTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
+  /** Null when withheld (see `withheld`). */
   phone?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   postcode?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
   vin?: Maybe<Scalars['String']['output']>;
+  /** Contact fields returned as null because the caller does not hold `personal-private:read`; empty when it does. */
+  withheld: Array<Scalars['String']['output']>;
   /** SIRET of the workshop that imported the record */
   workshopNationalId?: Maybe<Scalars['String']['output']>;
 };
@@ -234,18 +248,26 @@ export type Vehicle = {
   plate: Scalars['String']['output'];
 };
 
+/**
+ * An MMP client of the vehicle. Personal data: needs the `personal:read` scope. Contact fields the client
+ * declared private (MMP `viePrivee`) are withheld (null, and named in `withheld`) unless the caller also
+ * holds `personal-private:read`.
+ */
 export type VehicleClient = {
   __typename?: 'VehicleClient';
   address?: Maybe<Scalars['String']['output']>;
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `email` private (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   /** MMP client id */
   id: Scalars['ID']['output'];
   lastName?: Maybe<Scalars['String']['output']>;
   member?: Maybe<Member>;
+  /** Null when withheld: the client keeps `telephone mobile` private. */
   mobile?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `telephone`/`telephone fixe`/`telephone professionnel` private. */
   phone?: Maybe<Scalars['String']['output']>;
   postcode?: Maybe<Scalars['String']['output']>;
   /** Channels the client keeps private (`telephone mobile`, `email`, …) */
@@ -255,6 +277,12 @@ export type VehicleClient = {
   /** May MMP campaigns remind this client by SMS / e-mail / post? */
   remindBySms: Scalars['Boolean']['output'];
   title?: Maybe<Scalars['String']['output']>;
+  /**
+   * The fields of this record returned as null because the client declared them private in MMP (`viePrivee`)
+   * and the caller does not hold the `personal-private:read` scope: `mobile`, `phone`, `email`, or `address`
+   * (with `postcode` and `city`) for `courrier`/`adresse`. Empty when nothing was withheld.
+   */
+  withheld: Array<Scalars['String']['output']>;
 };
 
 export type VehicleInformation = {
@@ -488,6 +516,7 @@ export type ImportedClientResolvers<ContextType = VehicleContext, ParentType ext
   postcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   vin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   workshopNationalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -604,6 +633,7 @@ export type VehicleClientResolvers<ContextType = VehicleContext, ParentType exte
   remindByPost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   remindBySms?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
