@@ -4,9 +4,10 @@ import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
-import { snapshot } from '../platform/metrics';
 import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
 import { useMaxDepth } from './plugins/use-max-depth';
+import { usePrometheus } from './plugins/use-prometheus';
+import { useRequestId } from './plugins/use-request-id';
 import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
@@ -70,8 +71,12 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
         : false;
     },
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
-    plugins: () => [
-      useHealthChecks({ subgraphs: opts.subgraphs, metrics: snapshot }),
+    // our useRequestId replaces the runtime's (which trusts any incoming x-request-id)
+    requestId: false,
+    plugins: (ctx) => [
+      useRequestId(),
+      useHealthChecks({ subgraphs: opts.subgraphs }),
+      usePrometheus({ log: ctx.log, subgraphs: opts.subgraphs }),
       useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
       useMaxDepth(opts.maxDepth),
       ...(opts.plugins ?? []),

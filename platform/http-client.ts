@@ -1,10 +1,13 @@
 import { Agent, FormData, errors as undiciErrors, request as undiciRequest } from 'undici';
 import { ErrorCode, VendorError, codeForVendorStatus } from './errors';
-import { count } from './metrics';
+import { observeVendorCall } from './vendor-call-telemetry';
+import type { Logger } from './logger';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /** the route template for metrics and logs, e.g. `/vehicule/:service` (never the real path: plates and ids stay out of labels) */
+  route?: string;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   /** sent as application/json */
@@ -36,13 +39,15 @@ export interface HttpClientOptions {
   baseUrl: string;
   timeoutMs: number;
   connections?: number;
+  /** vendor calls are logged here (debug; warn when no answer or a 5xx), with the request id of the request that made them */
+  log?: Logger;
 }
 
 /**
  * One keep-alive pool per vendor origin. Every call has its own timeout covering the whole exchange,
  * so a vendor that accepts the connection and then stalls cannot hold a resolver forever.
  */
-export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 64 }: HttpClientOptions): HttpClient {
+export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 64, log }: HttpClientOptions): HttpClient {
   const agent = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
   const base = baseUrl.replace(/\/+$/, '');
 
@@ -62,13 +67,14 @@ export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 64 
     const limit = req.timeoutMs ?? timeoutMs;
     const timeout = AbortSignal.timeout(limit);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    count(`upstream.${vendor}.requests`);
+    const observed = observeVendorCall(vendor, req, log);
     try {
       const res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent });
       const text = await res.body.text();
+      observed.answered(res.statusCode);
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
-      count(`upstream.${vendor}.failures`);
+      observed.failed(timeout.aborted ? 'timeout' : req.signal?.aborted ? 'aborted' : 'unreachable', err);
       if (timeout.aborted) throw new VendorError(vendor, ErrorCode.UPSTREAM_TIMEOUT, `no answer within ${limit} ms (${req.method} ${req.path})`);
       if (req.signal?.aborted) throw err;
       const code = (err as { code?: string }).code;

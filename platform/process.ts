@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { collectProcessMetrics } from './metrics';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -47,5 +48,7 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   } catch (err) {
     return fatal(createLogger({ service }), err);
   }
+  // Node's process metrics on /metrics, every series labelled with the service.
+  collectProcessMetrics(service);
   return { config, log: createLogger({ service }, config.LOG_LEVEL) };
 }

@@ -5,7 +5,8 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode, toGraphQLError } from './errors';
 import type { Logger } from './logger';
-import { snapshot } from './metrics';
+import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestContext } from './request-context';
+import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -55,11 +56,11 @@ export function formatSubgraphError(log: Logger) {
     const code = formatted.extensions?.code as string | undefined;
     if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, extensions: { ...extensions, requestId: currentRequestId() } };
     }
     const mapped = toGraphQLError(error);
     if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
-    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { ...mapped.extensions, requestId: currentRequestId() } };
   };
 }
 
@@ -76,12 +77,18 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
     // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(opts.name)],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
 
-  const server = createServer(async (req, res) => {
+  // Every request runs in its own context: log lines and errors carry the gateway's x-request-id (or a new one).
+  const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    return runWithRequestContext({ requestId }, () => handle(req, res));
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
@@ -89,7 +96,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
         const ok = opts.ready ? await opts.ready().catch(() => false) : true;
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name });
       }
-      if (url.pathname === '/metrics') return sendJson(res, 200, snapshot());
+      if (url.pathname === '/metrics') return await sendMetrics(res);
       for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
 
@@ -119,7 +126,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
       if (!res.headersSent) sendJson(res, status, { errors: [{ message: (err as Error).message, extensions: { code: status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.end();
     }
-  });
+  };
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -19,6 +19,7 @@ try {
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
+    log,
   });
   const useLogin = Boolean(config.OZMAP_LOGIN && config.OZMAP_PASSWORD);
   const ozmap = createOzmapClient({

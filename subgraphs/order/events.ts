@@ -1,5 +1,5 @@
 import type { Logger } from '../../platform/logger';
-import { count } from '../../platform/metrics';
+import { count, eventDeliveryLag, liveSubscriptions } from '../../platform/metrics';
 import type { PubSub, Unsubscribe } from '../../platform/pubsub';
 import type { OrderEvent, OrderStore } from './store';
 
@@ -51,7 +51,7 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
         remember(e.eventId);
         const w = waiting;
         waiting = undefined;
-        w({ value: e, done: false });
+        w({ value: handedOver(e), done: false });
       } else queue.push(e);
     };
 
@@ -82,9 +82,17 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
       }
     }
 
+    liveSubscriptions.inc({ feed: 'order' });
+    // time from the event being stored (its `at`) to its hand-over to this subscriber
+    const handedOver = (e: OrderEvent) => {
+      const at = Date.parse(e.at);
+      if (Number.isFinite(at)) eventDeliveryLag.observe({ feed: 'order' }, Math.max(0, Date.now() - at) / 1000);
+      return e;
+    };
     const finish = async (): Promise<IteratorResult<OrderEvent>> => {
       if (!done) {
         done = true;
+        liveSubscriptions.dec({ feed: 'order' });
         queue.length = 0;
         waiting?.({ value: undefined, done: true });
         waiting = undefined;
@@ -100,7 +108,7 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
           const e = queue.shift()!;
           if (delivered.has(e.eventId)) continue;
           remember(e.eventId);
-          return Promise.resolve({ value: e, done: false });
+          return Promise.resolve({ value: handedOver(e), done: false });
         }
         return new Promise((resolve) => (waiting = resolve));
       },

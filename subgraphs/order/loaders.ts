@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import type { OrderEvent, OrderRow, OrderStore } from './store';
 
 /**
@@ -9,7 +9,7 @@ import type { OrderEvent, OrderRow, OrderStore } from './store';
 export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean } = {}) {
   const cache = opts.cache ?? true;
   return {
-    order: new DataLoader<string, OrderRow | undefined>(
+    order: new MeasuredDataLoader<string, OrderRow | undefined>('order.order', 
       async (ids) => {
         const rows = await orders.getMany(ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
@@ -17,7 +17,7 @@ export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean }
       },
       { cache },
     ),
-    history: new DataLoader<string, OrderEvent[]>(
+    history: new MeasuredDataLoader<string, OrderEvent[]>('order.history', 
       async (ids) => Promise.all(ids.map((id) => orders.history(id))),
       { cache },
     ),

@@ -1,5 +1,6 @@
 import type { Store } from '../../platform/db';
 import { startJobWorker } from '../../platform/jobs';
+import { watchJobQueue } from '../../platform/job-queue-metrics';
 import type { Logger } from '../../platform/logger';
 import { attachSubscriptionServer } from '../../platform/subscription-server';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
@@ -29,6 +30,8 @@ export async function startOrderServer(
   const ws = attachSubscriptionServer(running.server, { schema: subgraph.schema, context: subgraph.subscriptionContext, log: opts.log });
   const worker = startJobWorker({ store: opts.store, handlers: subgraph.jobHandlers, log: opts.log, pollMs: opts.jobPollMs, leaseMs: opts.jobLeaseMs });
   subgraph.onOrderAccepted(() => worker.kick());
+  // queue depth and oldest ready age on /metrics, read from the jobs table at scrape time
+  const unwatchQueue = watchJobQueue(opts.store);
   let workerStopped = false;
   const stopWorker = async () => {
     if (workerStopped) return;
@@ -39,6 +42,7 @@ export async function startOrderServer(
     ...running,
     stopWorker,
     async close() {
+      unwatchQueue();
       await stopWorker();
       await ws.close();
       await running.close();

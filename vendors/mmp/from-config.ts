@@ -15,6 +15,7 @@ export function mmpClientFromConfig(config: Config, log: Logger, redis?: RedisCl
     baseUrl: config.MMP_BASE_URL ?? localUrl(config.MMP_SANDBOX_PORT),
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
+    log,
   });
   const mmp = createMmpClient({
     http,
