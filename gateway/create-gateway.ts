@@ -5,6 +5,7 @@ import wsTransport from '@graphql-mesh/transport-ws';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
 import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
+import { useErrorLog } from './plugins/use-error-log';
 import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
@@ -76,7 +77,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     plugins: (ctx) => [
       useRequestId(),
       useHealthChecks({ subgraphs: opts.subgraphs }),
-      usePrometheus({ log: ctx.log, subgraphs: opts.subgraphs }),
+      ...usePrometheus({ log: ctx.log, subgraphs: opts.subgraphs }),
+      useErrorLog(opts.log),
       useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
       useMaxDepth(opts.maxDepth),
       ...(opts.plugins ?? []),

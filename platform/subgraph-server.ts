@@ -54,12 +54,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function formatSubgraphError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
+    // A vendor failure is ours to follow up, not the caller's: logged with its stack (and the request id).
+    const logVendorFailure = (c: string) =>
+      c.startsWith('UPSTREAM_') && log.warn('resolver failed on a vendor call', { code: c, path: formatted.path, err: (error as { originalError?: unknown } | null)?.originalError ?? error });
     if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      logVendorFailure(code);
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, requestId: currentRequestId() } };
     }
     const mapped = toGraphQLError(error);
-    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
+    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: (error as { originalError?: unknown } | null)?.originalError ?? error, path: formatted.path });
+    else logVendorFailure(String(mapped.extensions.code));
     return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { ...mapped.extensions, requestId: currentRequestId() } };
   };
 }

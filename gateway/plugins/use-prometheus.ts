@@ -18,7 +18,7 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
  * names, then `other`), and the error counter drops the runtime's `path` label (list indexes in it are
  * unbounded); phase-by-phase histograms and the summary are left off.
  */
-export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphTarget[]; probeTimeoutMs?: number }): GatewayPlugin {
+export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphTarget[]; probeTimeoutMs?: number }): GatewayPlugin[] {
   const registry = new Registry();
   const operation = boundedLabel();
   const op = (p: { operationName?: string; operationType?: string }) => ({ operationName: operation(p.operationName), operationType: p.operationType ?? 'unknown' });
@@ -87,10 +87,9 @@ export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphTarget
     },
   });
 
-  return {
-    onPluginInit({ addPlugin }) {
-      addPlugin(prometheus as never);
-    },
+  // Two plugins in the gateway's list: the runtime's subgraph hooks (onSubgraphExecute, onFetch) are only
+  // collected from that list, not from plugins added with addPlugin.
+  const endpoint: GatewayPlugin = {
     async onRequest({ url, request, endResponse, fetchAPI }) {
       if (url.pathname !== '/metrics' || request.method !== 'GET') return;
       const process = await metricsText();
@@ -98,4 +97,5 @@ export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphTarget
       endResponse(new fetchAPI.Response(`${process.body}\n${runtime}`, { status: 200, headers: { 'content-type': process.contentType } }));
     },
   };
+  return [prometheus as GatewayPlugin, endpoint];
 }

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, sandboxFaults, sandboxReset } from './support/graphql';
+import { metricsUrlOf, scrape, type Scrape } from './support/metrics';
+import { promtool } from './support/promtool';
+import { startStack, type Stack } from './support/stack';
+
+/**
+ * What an operator sees of one request, across processes: gateway → Vehicle subgraph → MMP sandbox, each
+ * its own process. Prometheus text on every /metrics that moves when a query runs; one request id from
+ * the client's error back to the log lines of the gateway and the subgraph.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { LOG_LEVEL: 'info' } });
+});
+afterAll(() => stack?.stop());
+
+const VISION360 = '/service-external-client/vehicule/vision360';
+const gatewayMetrics = () => scrape(metricsUrlOf(stack.gatewayUrl));
+const vehicleMetrics = () => scrape(metricsUrlOf(stack.subgraphUrl('vehicle')));
+const query = (plate: string) => gql(stack.gatewayUrl, `query VehicleInfo($p: String!) { vehicle(plate: $p) { plate information { vin } } }`, { p: plate });
+
+const tool = promtool();
+/** promtool's own parser accepts the exposition (lint aside: the runtime's metric names predate the naming conventions). */
+function expectValidExposition(s: Scrape) {
+  expect(s.contentType).toContain('text/plain');
+  expect(s.families.length).toBeGreaterThan(10);
+  if (!tool.available) return;
+  const r = tool.run(['check', 'metrics'], s.text);
+  expect(r.output).not.toMatch(/error while linting|text format parsing error/i);
+}
+
+describe('Prometheus metrics', () => {
+  it('the gateway and a subgraph serve Prometheus text that moves when a query runs (requests, vendor calls by route, token miss then hit)', async () => {
+    const [g0, v0] = await Promise.all([gatewayMetrics(), vehicleMetrics()]);
+    for (const s of [g0, v0]) {
+      expectValidExposition(s);
+      expect(s.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(s.value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    }
+    expect(g0.value('switchboard_subgraph_up', { subgraph: 'vehicle' })).toBe(1);
+    expect(v0.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(0);
+
+    const first = await query('ABC123');
+    expect(first.errors).toBeUndefined();
+    const [g1, v1] = await Promise.all([gatewayMetrics(), vehicleMetrics()]);
+    expect(g1.value('graphql_envelop_request', { operationName: 'VehicleInfo' }) - g0.value('graphql_envelop_request', { operationName: 'VehicleInfo' })).toBe(1);
+    expect(g1.value('graphql_envelop_request_duration', { operationName: 'VehicleInfo' })).toBe(g0.value('graphql_envelop_request_duration', { operationName: 'VehicleInfo' }) + 1);
+    expect(g1.value('graphql_gateway_subgraph_execute_duration', { subgraphName: 'vehicle' })).toBeGreaterThan(g0.value('graphql_gateway_subgraph_execute_duration', { subgraphName: 'vehicle' }));
+    expect(v1.value('switchboard_subgraph_request_duration_seconds', { subgraph: 'vehicle', type: 'query' })).toBeGreaterThan(v0.value('switchboard_subgraph_request_duration_seconds', { subgraph: 'vehicle', type: 'query' }));
+    const vision360Calls = (s: Scrape) => s.value('switchboard_vendor_request_duration_seconds', { vendor: 'mmp', route: VISION360, method: 'POST', status_class: '2xx' });
+    expect(vision360Calls(v1) - vision360Calls(v0)).toBe(1);
+    expect(v1.labelValues('switchboard_vendor_request_duration_seconds', 'route')).toEqual(expect.arrayContaining([VISION360, '/service-authentification/token']));
+    expect(v1.labelValues('switchboard_vendor_request_duration_seconds', 'route')).not.toContain('other');
+    // the first call of the process missed the token cache and fetched one
+    expect(v1.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(1);
+    expect(v1.value('switchboard_token_fetches_total', { vendor: 'mmp' })).toBe(1);
+    expect(v1.value('switchboard_token_cache_hits_total', { vendor: 'mmp' })).toBe(0);
+    expect(v1.value('switchboard_dataloader_batch_size', { loader: 'vehicle.vision360' })).toBeGreaterThan(v0.value('switchboard_dataloader_batch_size', { loader: 'vehicle.vision360' }));
+
+    // the second one is served from the cache
+    expect((await query('DEF123')).errors).toBeUndefined();
+    const v2 = await vehicleMetrics();
+    expect(v2.value('switchboard_token_cache_hits_total', { vendor: 'mmp' })).toBe(1);
+    expect(v2.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(1);
+    expect(v2.value('switchboard_token_fetches_total', { vendor: 'mmp' })).toBe(1);
+  });
+
+  it('a sandbox serves its process metrics too', async () => {
+    const s = await scrape(`${stack.sandboxUrl('mmp')}/__sandbox/metrics`);
+    expectValidExposition(s);
+    expect(s.value('process_resident_memory_bytes', { service: 'mmp-sandbox' })).toBeGreaterThan(0);
+  });
+});
+
+describe('one request id from the client to every log line', () => {
+  it('a failing resolver logs its stack with the request id the client gets back in the error and the header', async () => {
+    await sandboxReset(stack.sandboxUrl('mmp'));
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    try {
+      const requestId = `obs-${Date.now()}`;
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ query: 'query Broken { vehicle(plate: "ABC123") { plate information { vin } } }' }),
+      });
+      expect(res.headers.get('x-request-id')).toBe(requestId);
+      const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+      expect(body.errors?.length).toBeGreaterThan(0);
+      for (const e of body.errors!) expect(e.extensions?.requestId).toBe(requestId);
+      expect(body.errors![0]!.extensions?.code).toMatch(/^UPSTREAM_/);
+
+      const vendorErrors = await vehicleMetrics();
+      expect(vendorErrors.value('switchboard_vendor_request_duration_seconds', { vendor: 'mmp', route: VISION360, status_class: '5xx' })).toBeGreaterThan(0);
+      // the gateway passes the client's operation name on to the subgraph
+      expect(vendorErrors.value('switchboard_subgraph_request_errors_total', { subgraph: 'vehicle', operation: 'Broken', code: String(body.errors![0]!.extensions?.code) })).toBeGreaterThan(0);
+
+      const linesOf = (name: string) =>
+        stack.services
+          .find((s) => s.name === name)!
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, any>)
+          .filter((l) => l.requestId === requestId);
+      await expect.poll(() => linesOf('vehicle').length).toBeGreaterThan(0);
+      const vehicle = linesOf('vehicle');
+      const failed = vehicle.find((l) => l.msg === 'resolver failed on a vendor call');
+      expect(failed, stack.services.find((s) => s.name === 'vehicle')!.output()).toBeDefined();
+      expect(failed!.err.stack).toMatch(/at .*vendors\/mmp\/client\.ts/);
+      expect(failed!.code).toBe(body.errors![0]!.extensions?.code);
+      // the vendor call itself is logged with the route and the same id
+      expect(vehicle.find((l) => l.msg === 'vendor call answered with a server error')).toMatchObject({ vendor: 'mmp', route: VISION360, status: 500 });
+      // and the gateway says which operation failed, under the same id
+      await expect.poll(() => linesOf('gateway').find((l) => l.msg === 'operation answered with errors')).toMatchObject({ operation: 'Broken', service: 'gateway' });
+    } finally {
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+
+  it('an insane incoming id is replaced by a fresh one, which still reaches the error', async () => {
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    try {
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'forged"\tline' },
+        body: JSON.stringify({ query: '{ vehicle(plate: "ABC123") { information { vin } } }' }),
+      });
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const body = (await res.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+      expect(body.errors[0]!.extensions.requestId).toBe(id);
+    } finally {
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+});
