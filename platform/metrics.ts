@@ -136,8 +136,8 @@ export const liveSubscriptions = new Gauge({
 
 export const eventDeliveryLag = new Histogram({
   name: 'switchboard_event_delivery_lag_seconds',
-  help: 'Time from an event being stored to its delivery to a subscriber (replayed events included), by feed',
-  labelNames: ['feed'] as const,
+  help: 'Time from an event being stored to its hand-over to a subscriber, by feed and delivery (live, or replay after a reconnect)',
+  labelNames: ['feed', 'delivery'] as const,
   buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300, 3600],
 });
 

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { gql, sandboxFaults, sandboxReset } from './support/graphql';
 import { metricsUrlOf, scrape, type Scrape } from './support/metrics';
+import { repoRoot } from './support/processes';
+import { metricNamesIn } from './support/promql';
 import { promtool } from './support/promtool';
 import { startStack, type Stack } from './support/stack';
 
@@ -11,7 +15,8 @@ import { startStack, type Stack } from './support/stack';
  */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { LOG_LEVEL: 'info' } });
+  // Order too: it is the process that exports the job queue gauges the alert rules use.
+  stack = await startStack({ sandboxes: ['mmp', 'vitec'], subgraphs: ['vehicle', 'order'], gateway: true, env: { LOG_LEVEL: 'info' } });
 });
 afterAll(() => stack?.stop());
 
@@ -132,6 +137,56 @@ describe('one request id from the client to every log line', () => {
       expect(body.errors[0]!.extensions.requestId).toBe(id);
     } finally {
       await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+});
+
+describe('ops/: alert rules and dashboard', () => {
+  /** Every sample name the running processes export (a histogram `x` exports x_bucket, x_sum, x_count). */
+  async function exportedNames(): Promise<Set<string>> {
+    const scrapes = await Promise.all([
+      gatewayMetrics(),
+      vehicleMetrics(),
+      scrape(metricsUrlOf(stack.subgraphUrl('order'))),
+      scrape(`${stack.sandboxUrl('mmp')}/__sandbox/metrics`),
+    ]);
+    const names = new Set(['up']); // written by Prometheus itself for every target
+    for (const f of scrapes.flatMap((s) => s.families)) {
+      if (f.type === 'HISTOGRAM') for (const suffix of ['_bucket', '_sum', '_count']) names.add(f.name + suffix);
+      else if (f.type === 'SUMMARY') for (const suffix of ['', '_sum', '_count']) names.add(f.name + suffix);
+      else names.add(f.name);
+    }
+    return names;
+  }
+
+  it('every alert expression parses, passes promtool and names only metrics the processes export', async () => {
+    const path = `${repoRoot}/ops/prometheus/alerts.yml`;
+    const rules = YAML.parse(readFileSync(path, 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string }> }> };
+    const exported = await exportedNames();
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    for (const rule of all) {
+      const names = metricNamesIn(rule.expr);
+      expect(names.length, rule.alert).toBeGreaterThan(0);
+      expect(names.filter((n) => !exported.has(n)), `${rule.alert} names metrics no process exports`).toEqual([]);
+    }
+    if (tool.available) {
+      const r = tool.run(['check', 'rules', path]);
+      expect(r.status, r.output).toBe(0);
+    }
+  });
+
+  it('the Grafana dashboard parses and each of its queries names only exported metrics', async () => {
+    const dashboard = JSON.parse(readFileSync(`${repoRoot}/ops/grafana/switchboard.json`, 'utf8')) as { uid: string; panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    expect(dashboard.uid).toBe('switchboard');
+    const exported = await exportedNames();
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+    expect(queries.length).toBeGreaterThanOrEqual(15);
+    for (const q of queries) {
+      // Grafana substitutes $__rate_interval before the query reaches Prometheus
+      const names = metricNamesIn(q.expr.replaceAll('$__rate_interval', '5m'));
+      expect(names.length, q.panel).toBeGreaterThan(0);
+      expect(names.filter((n) => !exported.has(n)), `panel "${q.panel}" names metrics no process exports`).toEqual([]);
     }
   });
 });

@@ -44,6 +44,8 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
     let waiting: ((r: IteratorResult<OrderEvent>) => void) | undefined;
     let done = false;
     let replaying = filter.afterEventId != null;
+    // ids of replayed events not handed over yet (for the lag metric's `delivery` label)
+    const replayed = new Set<string>();
 
     const push = (e: OrderEvent) => {
       if (done || delivered.has(e.eventId)) return;
@@ -72,6 +74,7 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
         // replayed events go first, then whatever arrived live meanwhile (the same event is never given twice)
         const live = queue.splice(0);
         for (const e of missed) if (!queue.some((q) => q.eventId === e.eventId)) queue.push(e);
+        for (const e of missed) replayed.add(e.eventId);
         const have = new Set(queue.map((q) => q.eventId));
         for (const e of live) if (!have.has(e.eventId)) queue.push(e);
       } catch (err) {
@@ -83,10 +86,12 @@ export function createOrderEventFeed(opts: { pubsub: PubSub; channel: string; or
     }
 
     liveSubscriptions.inc({ feed: 'order' });
-    // time from the event being stored (its `at`) to its hand-over to this subscriber
+    // time from the event being stored (its `at`) to its hand-over to this subscriber; replayed events are
+    // labelled apart (hours old by design), so the live lag stays meaningful
     const handedOver = (e: OrderEvent) => {
       const at = Date.parse(e.at);
-      if (Number.isFinite(at)) eventDeliveryLag.observe({ feed: 'order' }, Math.max(0, Date.now() - at) / 1000);
+      const delivery = replayed.delete(e.eventId) ? 'replay' : 'live';
+      if (Number.isFinite(at)) eventDeliveryLag.observe({ feed: 'order', delivery }, Math.max(0, Date.now() - at) / 1000);
       return e;
     };
     const finish = async (): Promise<IteratorResult<OrderEvent>> => {
