@@ -26,13 +26,15 @@ const vehicleMetrics = () => scrape(metricsUrlOf(stack.subgraphUrl('vehicle')));
 const query = (plate: string) => gql(stack.gatewayUrl, `query VehicleInfo($p: String!) { vehicle(plate: $p) { plate information { vin } } }`, { p: plate });
 
 const tool = promtool();
-/** promtool's own parser accepts the exposition (lint aside: the runtime's metric names predate the naming conventions). */
+/** promtool's own parser accepts the exposition. */
 function expectValidExposition(s: Scrape) {
   expect(s.contentType).toContain('text/plain');
   expect(s.families.length).toBeGreaterThan(10);
   if (!tool.available) return;
   const r = tool.run(['check', 'metrics'], s.text);
   expect(r.output).not.toMatch(/error while linting|text format parsing error/i);
+  // our own metrics follow the naming rules too (the runtime's graphql_* and prom-client's nodejs_* predate them)
+  expect(r.output.split('\n').filter((l) => l.startsWith('switchboard_'))).toEqual([]);
 }
 
 describe('Prometheus metrics', () => {
