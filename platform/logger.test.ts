@@ -61,3 +61,13 @@ describe('logs an operator can follow', () => {
     expect(JSON.parse(lines[1]!).component).toBe('x');
   });
 });
+
+describe('errors in logs', () => {
+  it('keep the plain facts an error carries, redacted like any field', () => {
+    const err = Object.assign(new Error('vendor said no'), { vendor: 'mmp', status: 503, apiKey: 'k-999', body: { big: 'object' } });
+    const out = redact(err) as Record<string, unknown>;
+    expect(out).toMatchObject({ type: 'Error', message: 'vendor said no', vendor: 'mmp', status: 503, apiKey: '[redacted]' });
+    expect(out.body).toBeUndefined();
+    expect(String(out.stack)).toContain('logger.test.ts');
+  });
+});

@@ -23,7 +23,12 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; cause?: unknown };
+    // plain facts an error carries (VendorError's vendor and status, …); objects are left out (a GraphQLError
+    // holds the whole query source)
+    const facts: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) if (v !== null && typeof v !== 'object' && typeof v !== 'function') facts[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
     return {
+      ...facts,
       type: e.name,
       message: redact(e.message, depth + 1),
       ...(e.code !== undefined ? { code: e.code } : {}),
