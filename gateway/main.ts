@@ -45,7 +45,7 @@ try {
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.GATEWAY_PORT, () => resolve());
+    server.listen(config.GATEWAY_PORT, config.BIND_ADDRESS, () => resolve());
   });
   log.info('gateway listening', { url: `http://localhost:${config.GATEWAY_PORT}/graphql`, supergraph: config.SUPERGRAPH_PATH });
 

@@ -3,6 +3,7 @@ import { bool, csv, envVar, nonNegativeInt, positiveInt, url } from './define';
 
 export const coreEnv = {
   SWITCHBOARD_ENV: envVar(z.enum(['development', 'production']).default('development'), 'development (embedded defaults allowed) or production (every development default refused at start; explorer and introspection only when set explicitly)'),
+  BIND_ADDRESS: envVar(z.string().min(1).default('127.0.0.1'), 'Address this process listens on: 127.0.0.1 (loopback, the embedded default) or 0.0.0.0 / :: to be reachable from other hosts (containers)'),
   LOG_LEVEL: envVar(z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'), 'Log level: debug, info, warn, error or silent'),
   REDIS_URL: envVar(url(), 'Redis for the shared token cache and pub/sub, e.g. redis://127.0.0.1:6379. Unset: in-process memory (embedded default)'),
   DATABASE_URL: envVar(url(), 'PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR'),

@@ -26,7 +26,7 @@ try {
     reader: { clientId: config.CUSTOMERCONNECT_READER_CLIENT_ID, clientSecret: config.CUSTOMERCONNECT_READER_CLIENT_SECRET },
   });
   const subgraph = createCapacitySubgraph({ customerConnect });
-  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph }, config.CAPACITY_PORT);
+  const server = await startSubgraphServer({ name: 'capacity', log, ...subgraph }, config.CAPACITY_PORT, config.BIND_ADDRESS);
   log.info('Capacity subgraph listening', { url: server.url, customerconnect: http.baseUrl, auth: authHttp.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();

@@ -46,7 +46,7 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, config.COVERAGE_PORT);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, config.COVERAGE_PORT, config.BIND_ADDRESS);
   subgraph.sweeper.start();
   log.info('Coverage subgraph listening', {
     url: server.url,

@@ -24,6 +24,7 @@ try {
   const server = await startSubgraphServer(
     { name: 'customer', log, ...subgraph, ready: () => store.query('SELECT 1').then(() => true) },
     config.CUSTOMER_PORT,
+    config.BIND_ADDRESS,
   );
   log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {

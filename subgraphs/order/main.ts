@@ -34,7 +34,7 @@ try {
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, host: config.BIND_ADDRESS, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),

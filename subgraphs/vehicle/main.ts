@@ -10,7 +10,7 @@ try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createVehicleSubgraph({ mmp });
-  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph }, config.VEHICLE_PORT);
+  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph }, config.VEHICLE_PORT, config.BIND_ADDRESS);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();
