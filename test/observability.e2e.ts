@@ -92,6 +92,7 @@ describe('one request id from the client to every log line', () => {
         body: JSON.stringify({ query: 'query Broken { vehicle(plate: "ABC123") { plate information { vin } } }' }),
       });
       expect(res.headers.get('x-request-id')).toBe(requestId);
+      expect(res.status).toBe(200);
       const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
       expect(body.errors?.length).toBeGreaterThan(0);
       for (const e of body.errors!) expect(e.extensions?.requestId).toBe(requestId);
@@ -123,6 +124,24 @@ describe('one request id from the client to every log line', () => {
     } finally {
       await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
     }
+  });
+
+  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json)', async () => {
+    const refused = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1' },
+      body: JSON.stringify({ query: 'mutation { failOrder(id: "x", description: "y") { id } }' }),
+    });
+    expect(refused.status).toBe(401);
+    const body = (await refused.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'refused-1' });
+    const invalid = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'invalid-1' },
+      body: JSON.stringify({ query: '{ noSuchField }' }),
+    });
+    expect(invalid.status).toBe(200);
+    expect(((await invalid.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', requestId: 'invalid-1' });
   });
 
   it('an insane incoming id is replaced by a fresh one, which still reaches the error', async () => {

@@ -12,16 +12,16 @@ import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../pla
  */
 export function useRequestId(): GatewayPlugin {
   const ids = new WeakMap<Request, string>();
-  const withId = (result: ExecutionResult, requestId: string): ExecutionResult =>
-    result.errors?.length
-      ? {
-          ...result,
-          errors: result.errors.map((e) => {
-            const json = typeof (e as { toJSON?: () => object }).toJSON === 'function' ? (e as unknown as { toJSON(): Record<string, unknown> }).toJSON() : (e as unknown as Record<string, unknown>);
-            return { ...json, extensions: { ...(json.extensions as object | undefined), requestId } } as never;
-          }),
-        }
-      : result;
+  // The errors keep their identity (GraphQLError instances): the runtime derives the HTTP status from what
+  // kind of error each one is, so only their extensions are replaced.
+  const withId = (result: ExecutionResult, requestId: string): ExecutionResult => {
+    for (const e of result.errors ?? []) {
+      const extensions = { ...e.extensions, requestId };
+      if (Object.isFrozen(e)) continue;
+      Object.defineProperty(e, 'extensions', { value: extensions, enumerable: true, writable: true, configurable: true });
+    }
+    return result;
+  };
   return {
     onRequest({ request }) {
       const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
@@ -34,11 +34,11 @@ export function useRequestId(): GatewayPlugin {
       const requestId = request && ids.get(request);
       if (requestId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId } });
     },
-    onResultProcess({ request, result, setResult }) {
+    onResultProcess({ request, result }) {
       const requestId = ids.get(request);
       if (!requestId) return;
-      if (Array.isArray(result)) setResult(result.map((r) => withId(r as ExecutionResult, requestId)) as never);
-      else if (result && typeof result === 'object' && 'errors' in result) setResult(withId(result as ExecutionResult, requestId) as never);
+      if (Array.isArray(result)) for (const r of result) withId(r as ExecutionResult, requestId);
+      else if (result && typeof result === 'object' && 'errors' in result) withId(result as ExecutionResult, requestId);
     },
     onResponse({ request, response }) {
       const requestId = ids.get(request);
