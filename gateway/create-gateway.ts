@@ -3,10 +3,12 @@ import { createGatewayRuntime, type GatewayPlugin, type GatewayRuntime } from '@
 import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
 import type { Logger } from '../platform/logger';
-import { snapshot } from '../platform/metrics';
 import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
 import { useDeadlines, type DeadlineOptions } from './plugins/use-deadlines';
+import { useErrorLog } from './plugins/use-error-log';
 import { useMaxDepth } from './plugins/use-max-depth';
+import { usePrometheus } from './plugins/use-prometheus';
+import { useRequestId } from './plugins/use-request-id';
 import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 
@@ -70,8 +72,13 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
         : false;
     },
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
-    plugins: () => [
-      useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()), metrics: snapshot }),
+    // our useRequestId replaces the runtime's (which trusts any incoming x-request-id)
+    requestId: false,
+    plugins: (ctx) => [
+      useRequestId(),
+      useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
+      ...usePrometheus({ log: ctx.log, subgraphs: readiness }),
+      useErrorLog(opts.log),
       ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),

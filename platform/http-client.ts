@@ -2,7 +2,7 @@ import { BrokenCircuitError, CircuitState, IsolatedCircuitError, TaskCancelledEr
 import { Agent, FormData, errors as undiciErrors, request as undiciRequest } from 'undici';
 import { currentCallScope, isTimeoutReason, remainingMs } from './call-scope';
 import { ErrorCode, VendorError, codeForVendorStatus } from './errors';
-import { count } from './metrics';
+import { count, setCircuitBreakerState } from './metrics';
 import {
   RETRYABLE_STATUS,
   breakerEvents,
@@ -15,10 +15,14 @@ import {
   type BreakerState,
   type RetryOptions,
 } from './resilience';
+import { observeVendorCall } from './vendor-call-telemetry';
+import type { Logger } from './logger';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /** the route template for metrics and logs, e.g. `/vehicule/:service` (never the real path: plates and ids stay out of labels) */
+  route?: string;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   /** sent as application/json */
@@ -35,8 +39,6 @@ export interface HttpRequest {
    * Mark a vendor POST that only reads (MMP's vehicle data services) `true`; never a write.
    */
   idempotent?: boolean;
-  /** route template for metrics, e.g. `POST /api/{version}/{reseau}/service-external-client/vehicule/vision360` */
-  route?: string;
   /** overrides the client's response-size cap for this call */
   maxResponseBytes?: number;
 }
@@ -70,6 +72,8 @@ export interface HttpClientOptions {
   /** largest response body accepted, bytes; more is UPSTREAM_BAD_RESPONSE */
   maxResponseBytes?: number;
   onBreakerStateChange?: (state: BreakerState) => void;
+  /** vendor calls are logged here (debug; warn when no answer or a 5xx), with the request id of the request that made them */
+  log?: Logger;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 2_000 };
@@ -112,15 +116,18 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const retryOpts = { ...DEFAULT_RETRY, ...opts.retry };
   const breakerOpts = { ...DEFAULT_BREAKER, ...opts.breaker };
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const log = opts.log;
   const agent = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, pipelining: 1 });
   const base = baseUrl.replace(/\/+$/, '');
 
+  setCircuitBreakerState(vendor, 'closed');
   const breaker = createBreaker(
     breakerOpts,
     (err) => err instanceof ConnectionFailure || err instanceof AttemptTimeout,
     (res) => isBreakerFailureStatus((res as HttpResponse).status),
     (state) => {
       count(`upstream.${vendor}.breaker.${state}`);
+      setCircuitBreakerState(vendor, state === 'half-open' ? 'half_open' : state === 'closed' ? 'closed' : 'open');
       opts.onBreakerStateChange?.(state);
       breakerEvents.emit('state', { vendor, baseUrl: base, state });
     },
@@ -131,8 +138,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const timeout = AbortSignal.timeout(limit);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
     count(`upstream.${vendor}.requests`);
+    // Each attempt is one observation (latency by vendor, route template and status class) and one log line.
+    const observed = observeVendorCall(vendor, req, log);
+    let status: number | undefined;
     try {
       const res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent });
+      status = res.statusCode;
       const cap = req.maxResponseBytes ?? maxBytes;
       const declared = Number(res.headers['content-length']);
       if (declared > cap) {
@@ -149,8 +160,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         }
         chunks.push(chunk as Buffer);
       }
+      observed.answered(res.statusCode);
       return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
     } catch (err) {
+      if (status !== undefined) observed.answered(status);
+      else observed.failed(callerSignal?.aborted ? (isTimeoutReason(callerSignal.reason) ? 'timeout' : 'aborted') : timeout.aborted ? 'timeout' : 'unreachable', err);
       if (err instanceof VendorError) throw err;
       count(`upstream.${vendor}.failures`);
       if (callerSignal?.aborted) {

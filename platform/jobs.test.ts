@@ -3,13 +3,13 @@ import { createThrowawayDatabase } from '../test/support/throwaway-postgres';
 import { createPostgresStore, migrate, type Store } from './db';
 import { enqueueJob, pruneJobs, startJobWorker, type Job } from './jobs';
 import { silentLogger } from './logger';
-import { snapshot } from './metrics';
+import { eventCount } from './metrics';
 
 // Real PostgreSQL (SKIP LOCKED, leases and now() as the server runs them), a throwaway database per file.
 let db: Awaited<ReturnType<typeof createThrowawayDatabase>>;
 let store: Store;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const claims = () => snapshot()['jobs.claims'] ?? 0;
+const claims = () => eventCount('jobs.claims');
 
 beforeAll(async () => {
   db = await createThrowawayDatabase();
@@ -43,9 +43,9 @@ describe('job worker', () => {
       await waitFor(async () => ran === 120);
       // idle now: count claims over 2 s. One loop polling every 200 ms claims about 10 times; the old
       // worker kept one more loop per kick that arrived during a poll (hundreds of claims a second).
-      const before = claims();
+      const before = await claims();
       await sleep(2_000);
-      const idleClaims = claims() - before;
+      const idleClaims = (await claims()) - before;
       expect(idleClaims).toBeGreaterThanOrEqual(5);
       expect(idleClaims).toBeLessThanOrEqual(13);
     } finally {

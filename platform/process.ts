@@ -2,6 +2,7 @@ import { envSections, loadConfig, type Config } from './config';
 import { productionRefusal } from './config/production';
 import { createLogger, type Logger } from './logger';
 import { maskCredentials } from './mask-credentials';
+import { collectProcessMetrics } from './metrics';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -52,5 +53,7 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   // Production mode with a development default in force: refuse before anything listens.
   const refusal = productionRefusal(config as unknown as Record<string, unknown>, envSections);
   if (refusal) return fatal(createLogger({ service }), new Error(refusal));
+  // Node's process metrics on /metrics, every series labelled with the service.
+  collectProcessMetrics(service);
   return { config, log: createLogger({ service }, config.LOG_LEVEL) };
 }

@@ -6,7 +6,8 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { callScopeForRequest, runInCallScope } from './call-scope';
 import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
-import { snapshot } from './metrics';
+import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestContext } from './request-context';
+import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -58,18 +59,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function formatSubgraphError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
+    // A vendor failure is ours to follow up, not the caller's: logged with its stack (and the request id).
+    const logVendorFailure = (c: string) =>
+      c.startsWith('UPSTREAM_') && log.warn('resolver failed on a vendor call', { code: c, path: formatted.path, err: (error as { originalError?: unknown } | null)?.originalError ?? error });
     if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      logVendorFailure(code);
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, extensions: { ...extensions, requestId: currentRequestId() } };
     }
     const mapped = toGraphQLError(error);
-    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
+    const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: original, path: formatted.path });
     // The caller gets a neutral message (platform/errors publicVendorError); what the vendor said goes here.
-    const vendorError = (error as { originalError?: unknown } | null)?.originalError ?? error;
-    if (vendorError instanceof VendorError) {
-      log.warn('vendor call failed', { vendor: vendorError.vendor, code: vendorError.code, status: vendorError.status, message: vendorError.message, details: vendorError.details, path: formatted.path });
-    }
-    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
+    else if (original instanceof VendorError) {
+      log.warn('vendor call failed', { vendor: original.vendor, code: original.code, status: original.status, message: original.message, details: original.details, path: formatted.path, err: original });
+    } else logVendorFailure(String(mapped.extensions.code));
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { ...mapped.extensions, requestId: currentRequestId() } };
   };
 }
 
@@ -86,17 +91,20 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
     // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(opts.name)],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
 
   const maxBudgetMs = opts.maxBudgetMs ?? 120_000;
-  // Every request runs in its call scope: vendor calls made for it stop at its budget or when the caller
-  // (the gateway, on behalf of its client) goes away.
+  // Every request runs in its own context (log lines and errors carry the gateway's x-request-id, or a new
+  // one) and in its call scope: vendor calls made for it stop at its budget or when the caller (the
+  // gateway, on behalf of its client) goes away.
   const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     const { scope, dispose } = callScopeForRequest(req, res, maxBudgetMs);
-    void runInCallScope(scope, () => handle(req, res)).finally(dispose);
+    return runWithRequestContext({ requestId }, () => runInCallScope(scope, () => handle(req, res)).finally(dispose));
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
@@ -108,7 +116,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
         const dependencies = typeof state === 'boolean' ? undefined : state.dependencies;
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name, ...(dependencies ? { dependencies } : {}) });
       }
-      if (url.pathname === '/metrics') return sendJson(res, 200, snapshot());
+      if (url.pathname === '/metrics') return await sendMetrics(res);
       for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
 

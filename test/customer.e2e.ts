@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFleet } from '../vendors/mmp/sandbox/fleet';
 import { DEV_PARTNER, gql, sandboxReset, sandboxStats } from './support/graphql';
+import { metricsUrlOf, scrape } from './support/metrics';
 import { startStack, type Stack } from './support/stack';
 import { buildZip, postMultipart } from './support/zip';
 
@@ -16,10 +17,8 @@ const plates = buildFleet().plates.slice(0, 50);
 const MAX_IMPORT = 64 * 1024;
 
 let stack: Stack;
-const metric = async (name: string) => {
-  const m = (await (await fetch(stack.subgraphUrl('customer').replace(/\/graphql$/, '/metrics'))).json()) as Record<string, number>;
-  return m[name] ?? 0;
-};
+// a named domain event of the Customer process, read from its Prometheus /metrics
+const metric = async (event: string) => (await scrape(metricsUrlOf(stack.subgraphUrl('customer')))).value('switchboard_events_total', { event });
 
 beforeAll(async () => {
   stack = await startStack({

@@ -62,7 +62,6 @@ export function useHealthChecks(opts: {
   /** resolves when the gateway can serve its supergraph */
   supergraphReady?: () => Promise<boolean>;
   timeoutMs?: number;
-  metrics?: () => unknown;
 }): GatewayPlugin {
   const tracker = Array.isArray(opts.subgraphs) ? createSubgraphReadiness(opts.subgraphs, opts.timeoutMs) : opts.subgraphs;
   return {
@@ -71,7 +70,6 @@ export function useHealthChecks(opts: {
       const json = (status: number, body: unknown) =>
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
       if (url.pathname === '/healthz') return json(200, { status: 'ok' });
-      if (url.pathname === '/metrics' && opts.metrics) return json(200, opts.metrics());
       if (url.pathname !== '/readyz') return;
       const [supergraph, subgraphs] = await Promise.all([(opts.supergraphReady?.() ?? Promise.resolve(true)).catch(() => false), tracker.check()]);
       const allUp = subgraphs.every((c) => c.ready);

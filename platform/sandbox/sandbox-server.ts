@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metricsText } from '../metrics';
 import { createFaultGate, faultsSchema, type Faults } from './faults';
 import { MalformedRequestError, type Route, type SandboxRequest, type SandboxResponse } from './router';
 
@@ -84,6 +85,11 @@ export async function startSandbox(opts: SandboxOptions, port: number, host = '1
 
   const admin = async (method: string, path: string, req: SandboxRequest): Promise<SandboxResponse | undefined> => {
     if (method === 'GET' && path === '/__sandbox/stats') return { status: 200, body: stats };
+    // The sandbox process's own metrics (Node process metrics), for a local Prometheus; not counted.
+    if (method === 'GET' && path === '/__sandbox/metrics') {
+      const m = await metricsText();
+      return { status: 200, text: m.body, headers: { 'content-type': m.contentType } };
+    }
     if (method === 'POST' && path === '/__sandbox/reset') {
       stats = freshStats();
       faults = { ...initialFaults };

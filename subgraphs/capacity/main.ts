@@ -14,7 +14,7 @@ const { config, log } = bootstrap('capacity', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const baseUrl = config.CUSTOMERCONNECT_BASE_URL ?? localUrl(config.CUSTOMERCONNECT_SANDBOX_PORT);
-  const vendorHttp = (url: string) => createHttpClient({ vendor: CUSTOMERCONNECT, baseUrl: url, ...upstreamOptionsFromConfig(config) });
+  const vendorHttp = (url: string) => createHttpClient({ vendor: CUSTOMERCONNECT, baseUrl: url, ...upstreamOptionsFromConfig(config), log });
   const http = vendorHttp(baseUrl);
   // Production has the token server on its own host; locally both are the sandbox.
   const authHttp = config.CUSTOMERCONNECT_AUTH_URL && config.CUSTOMERCONNECT_AUTH_URL !== baseUrl ? vendorHttp(config.CUSTOMERCONNECT_AUTH_URL) : http;

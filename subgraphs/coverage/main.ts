@@ -22,6 +22,7 @@ try {
     vendor: 'ozmap',
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
     ...upstreamOptionsFromConfig(config),
+    log,
   });
   const useLogin = Boolean(config.OZMAP_LOGIN && config.OZMAP_PASSWORD);
   const ozmap = createOzmapClient({

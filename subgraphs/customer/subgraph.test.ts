@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
-import { snapshot } from '../../platform/metrics';
+import { eventCount } from '../../platform/metrics';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
 import type { RunningSandbox } from '../../platform/sandbox';
@@ -29,7 +29,7 @@ const IMPORT = 'POST /api/v1/trif/service-external-client/import-fichier/clients
 const campaignsPath = (code: string) => `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
 const fleet = buildFleet();
 const plates = fleet.plates.slice(0, 50);
-const rounds = () => snapshot()['db.customer.rounds'] ?? 0;
+const rounds = () => eventCount('db.customer.rounds');
 
 const engines = [
   { name: 'PGlite', open: async () => ({ store: await createPgliteStore(), drop: async () => undefined }) },
@@ -93,10 +93,10 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
 
   it('joins 50 vehicles (with repeats) in one DB round per resource, one MMP call per distinct plate and one blacklist fetch', async () => {
     const reps = [...plates, ...plates.slice(0, 10)].map((plate) => ({ __typename: 'Vehicle', plate }));
-    const before = rounds();
+    const before = await rounds();
     const res = await gql(server.url, entities, { r: reps });
     expect(res.errors).toBeUndefined();
-    expect(rounds() - before).toBe(2); // work orders, persons
+    expect((await rounds()) - before).toBe(2); // work orders, persons
     const stats = await sandboxStats(mmpSandbox.url);
     expect(stats.byPath[CLIENT]).toBe(50);
     expect(stats.byPath[BLACKLIST]).toBe(1);

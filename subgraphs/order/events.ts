@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
-import { count } from '../../platform/metrics';
+import { count, eventDeliveryLag, liveSubscriptions } from '../../platform/metrics';
 import type { PubSub, Unsubscribe } from '../../platform/pubsub';
 import type { OrderEvent, OrderStore } from './store';
 
@@ -168,6 +168,14 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     let held: OrderEvent[] = [];
     let running: Promise<void> | undefined;
     let again: number | undefined | null = null;
+    // events given during the initial afterEventId replay are labelled `replay` in the lag metric (hours old
+    // by design), so the `live` lag stays meaningful; catch-ups after an outage are late live deliveries
+    let replaying = filter.afterEventId != null;
+    let counted = false;
+    const uncount = () => {
+      if (counted) liveSubscriptions.dec({ feed: 'order' });
+      counted = false;
+    };
 
     const hand = (item: OrderEvent | StreamInterrupted) => {
       if (waiting) {
@@ -179,6 +187,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     const interrupt = (reason: string) => {
       if (ended) return;
       ended = true;
+      uncount();
       count('order.subscriptions.interrupted');
       log.warn('order event stream ended; the client must resume with afterEventId', { reason, resumeAfterEventId: floor });
       queue.length = 0;
@@ -200,6 +209,8 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         floor = id;
         floorAt = e.at;
       }
+      const at = Date.parse(e.at);
+      if (Number.isFinite(at)) eventDeliveryLag.observe({ feed: 'order', delivery: replaying ? 'replay' : 'live' }, Math.max(0, Date.now() - at) / 1000);
       hand(e);
       if (queue.length > maxQueue) interrupt('the client is not reading fast enough');
     };
@@ -272,6 +283,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       if (filter.afterEventId != null) {
         floor = filter.afterEventId;
         await sub.catchUp();
+        replaying = false;
         if (gapSince !== null && !pubsub.live) ensurePolling();
       } else {
         floor = await orders.lastEventId();
@@ -289,10 +301,13 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       subs.delete(sub);
       throw new AppError(ErrorCode.STORE_UNAVAILABLE, 'the event history is unavailable just now; please retry', { retryable: true });
     }
+    liveSubscriptions.inc({ feed: 'order' });
+    counted = true;
 
     const finish = async (): Promise<IteratorResult<OrderEvent>> => {
       if (!done) {
         done = true;
+        uncount();
         queue.length = 0;
         held = [];
         subs.delete(sub);

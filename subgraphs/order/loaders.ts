@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import { awaitingVerification, type OrderEvent, type OrderRow, type OrderStore } from './store';
 
 /**
@@ -9,7 +9,7 @@ import { awaitingVerification, type OrderEvent, type OrderRow, type OrderStore }
 export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean } = {}) {
   const cache = opts.cache ?? true;
   return {
-    order: new DataLoader<string, OrderRow | undefined>(
+    order: new MeasuredDataLoader<string, OrderRow | undefined>('order.order', 
       async (ids) => {
         const rows = await orders.getMany(ids);
         // an order Vitec has not confirmed yet is nobody's to see (store.ts awaitingVerification)
@@ -18,7 +18,7 @@ export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean }
       },
       { cache },
     ),
-    history: new DataLoader<string, OrderEvent[]>(
+    history: new MeasuredDataLoader<string, OrderEvent[]>('order.history', 
       async (ids) => Promise.all(ids.map((id) => orders.history(id))),
       { cache },
     ),

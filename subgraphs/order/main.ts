@@ -21,6 +21,7 @@ try {
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
     ...upstreamOptionsFromConfig(config),
+    log,
   });
   const vitec = createVitecClient({ http, username: config.VITEC_USERNAME, password: config.VITEC_PASSWORD });
   const subgraph = createOrderSubgraph({

@@ -1,5 +1,6 @@
 import type { Store } from '../../platform/db';
 import { startJobWorker } from '../../platform/jobs';
+import { watchJobQueue } from '../../platform/job-queue-metrics';
 import type { Logger } from '../../platform/logger';
 import { dependencyReadiness } from '../../platform/readiness';
 import type { RedisClient } from '../../platform/redis';
@@ -40,6 +41,8 @@ export async function startOrderServer(
     retentionHours: opts.jobRetentionHours,
   });
   subgraph.onOrderAccepted(() => worker.kick());
+  // queue depth and oldest ready age on /metrics, read from the jobs table at scrape time
+  const unwatchQueue = watchJobQueue(opts.store);
   let workerStopped = false;
   const stopWorker = async () => {
     if (workerStopped) return;
@@ -50,6 +53,7 @@ export async function startOrderServer(
     ...running,
     stopWorker,
     async close() {
+      unwatchQueue();
       await stopWorker();
       await ws.close();
       await running.close();

@@ -73,7 +73,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
   async function fetchToken(creds: CustomerConnectCredentials, userid?: string): Promise<FetchedToken> {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
     if (userid !== undefined) form.userid = userid;
-    const res = await authHttp.send({ method: 'POST', path: tokenPath, form, headers: { authorization: basic(creds) } });
+    const res = await authHttp.send({ method: 'POST', path: tokenPath, route: '/connect/token', form, headers: { authorization: basic(creds) } });
     if (res.status === 200) {
       const body = parseJsonBody<Partial<CcTokenResponse>>(CUSTOMERCONNECT, res);
       if (typeof body.access_token !== 'string' || !body.access_token || typeof body.expires_in !== 'number') {
@@ -117,7 +117,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
       () => fetchToken(publisher, userid),
       async (token) => {
         const res = check(
-          await http.send({ method: 'POST', path: capacityPath, json: { days }, headers: { authorization: `Bearer ${token}` } }),
+          await http.send({ method: 'POST', path: capacityPath, route: '/capacity', json: { days }, headers: { authorization: `Bearer ${token}` } }),
           `publishing capacity for user ${userid}`,
         );
         const body = parseJsonBody<Partial<CcCapacityPostResult>>(CUSTOMERCONNECT, res);
@@ -163,7 +163,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
       () => fetchToken(reader),
       async (token) => {
         const res = check(
-          await http.send({ method: 'GET', path: capacityPath, query: { userid: userids.join(','), from, to }, headers: { authorization: `Bearer ${token}` } }),
+          await http.send({ method: 'GET', path: capacityPath, route: '/capacity', query: { userid: userids.join(','), from, to }, headers: { authorization: `Bearer ${token}` } }),
           'reading capacity',
         );
         const body = parseJsonBody<Partial<CcCapacityReadResult>>(CUSTOMERCONNECT, res);

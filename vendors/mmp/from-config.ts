@@ -14,6 +14,7 @@ export function mmpClientFromConfig(config: Config, log: Logger, redis?: RedisCl
     vendor: 'mmp',
     baseUrl: config.MMP_BASE_URL ?? localUrl(config.MMP_SANDBOX_PORT),
     ...upstreamOptionsFromConfig(config),
+    log,
   });
   const mmp = createMmpClient({
     http,
