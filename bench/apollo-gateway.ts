@@ -33,7 +33,7 @@ try {
     const hash = createHash('sha256').update(apiKey).digest();
     let found: (typeof partners)[number] | undefined;
     for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles } : null;
+    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles, scopes: found.scopes, grants: found.grants } : null;
   };
   const urls = new Map(subgraphs.map((s) => [s.name, s.url(config)]));
   const gateway = new ApolloGateway({

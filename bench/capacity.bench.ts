@@ -6,6 +6,7 @@
  */
 import { percentile } from '../platform/metrics';
 import { silentLogger } from '../platform/logger';
+import { TEST_SIGNING_SECRET } from '../test/support/callers';
 import { startSubgraphServer } from '../platform/subgraph-server';
 import { createCapacitySubgraph } from '../subgraphs/capacity/subgraph';
 import { gql } from '../test/support/graphql';
@@ -20,7 +21,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 
 const sandbox = await startCustomerConnectSandbox({ faults: { latencyMs: LATENCY } });
 const cc = customerConnectClientFor(sandbox.url);
-const server = await startSubgraphServer({ name: 'capacity', log: silentLogger, ...createCapacitySubgraph({ customerConnect: cc.client }) }, 0);
+const server = await startSubgraphServer({ name: 'capacity', log: silentLogger, ...createCapacitySubgraph({ customerConnect: cc.client, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
 
 const ids = seededUsers.slice(0, 20);
 const from = (await (await fetch(`${sandbox.url}/__sandbox/capacity/${ids[0]}`)).json()).days[0].date as string;

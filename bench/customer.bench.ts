@@ -6,6 +6,7 @@
  *   npx tsx bench/customer.bench.ts      (BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_LATENCY_MS, DATABASE_URL override)
  */
 import { gql, sandboxReset, sandboxStats } from '../test/support/graphql';
+import { metricsUrlOf, scrape } from '../test/support/metrics';
 import { startStack } from '../test/support/stack';
 import { buildFleet } from '../vendors/mmp/sandbox/fleet';
 import { load, ms, table } from './support';
@@ -33,8 +34,7 @@ const stack = await startStack({
 });
 try {
   const mmp = stack.sandboxUrl('mmp');
-  const metrics = async () => (await (await fetch(stack.subgraphUrl('customer').replace(/\/graphql$/, '/metrics'))).json()) as Record<string, number>;
-  const rounds = async () => (await metrics())['db.customer.rounds'] ?? 0;
+  const rounds = async () => (await scrape(metricsUrlOf(stack.subgraphUrl('customer')))).value('switchboard_events_total', { event: 'db.customer.rounds' });
   const pushed = (await (await fetch(`${stack.sandboxUrl('carsys')}/__sandbox/push`, { method: 'POST', body: JSON.stringify({ count: 50, duplicates: 10, outOfOrder: 10, plates: PLATES, concurrency: 16 }) })).json()) as {
     byStatus: Record<string, number>;
   };

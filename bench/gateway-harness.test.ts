@@ -5,6 +5,7 @@ import type { RunningSandbox } from '../platform/sandbox';
 import { startSubgraphServer, type RunningSubgraph } from '../platform/subgraph-server';
 import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
 import { createMmpClient } from '../vendors/mmp/client';
+import { TEST_SIGNING_SECRET } from '../test/support/callers';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import { buildFleet, type MmpFleet } from '../vendors/mmp/sandbox/fleet';
 import { createVehicleSubgraph } from '../subgraphs/vehicle/subgraph';
@@ -23,7 +24,7 @@ async function vehicleEngine(name: string, sandbox: RunningSandbox): Promise<Eng
     lang: 'en',
     credentials: MMP_SANDBOX_CREDENTIALS,
   });
-  const subgraph: RunningSubgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp }) }, 0);
+  const subgraph: RunningSubgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
   started.push(subgraph, http);
   return { name, url: subgraph.url, pid: process.pid };
 }

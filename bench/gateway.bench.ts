@@ -30,7 +30,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { signCallerIdentity } from '../platform/caller-identity';
+import { ALL_SCOPES } from '../platform/access';
+import { signCallerIdentity, type CallerIdentity } from '../platform/caller-identity';
 import { freePort, repoRoot } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { buildFleet } from '../vendors/mmp/sandbox/fleet';
@@ -93,13 +94,23 @@ const engineNames = new Set(args.engines.split(',').map((e) => e.trim()));
 
 // A partner of our own (not the development default, which production mode refuses) and a fresh signing secret.
 const apiKey = `sb_bench_${randomBytes(12).toString('hex')}`;
-const benchPartner = { kind: 'partner' as const, id: 'bench-partner', customers: ['M123', 'M124', 'M125'], roles: [] as string[] };
+// It holds every scope and grant: the benchmark measures the work of answering, not of refusing.
+const benchPartner: CallerIdentity = {
+  kind: 'partner',
+  id: 'bench-partner',
+  customers: ['M123', 'M124', 'M125'],
+  roles: [],
+  scopes: [...ALL_SCOPES],
+  grants: { workshops: ['*'], mmpOrganisations: ['*'], mmpPointsOfSale: ['*'], dealers: ['*'] },
+};
 const signingSecret = randomBytes(24).toString('hex');
 const commonEnv: Record<string, string> = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'warn',
   SANDBOX_LATENCY_MS: '0',
-  PARTNER_KEYS: `${benchPartner.id}:${createHash('sha256').update(apiKey).digest('hex')}:${benchPartner.customers.join('|')}`,
+  PARTNER_KEYS: JSON.stringify([
+    { id: benchPartner.id, keySha256: createHash('sha256').update(apiKey).digest('hex'), offices: benchPartner.customers, scopes: benchPartner.scopes, grants: benchPartner.grants },
+  ]),
   GATEWAY_SIGNING_SECRET: signingSecret,
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: 'false',
   SUPERGRAPH_PATH: join(repoRoot, 'schema/supergraph.graphql'),

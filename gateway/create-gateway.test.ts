@@ -9,6 +9,7 @@ import { startSubgraphServer, type RunningSubgraph } from '../platform/subgraph-
 import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
 import { createVehicleSubgraph } from '../subgraphs/vehicle/subgraph';
 import { createMmpClient } from '../vendors/mmp/client';
+import { TEST_SIGNING_SECRET } from '../test/support/callers';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import { createSwitchboardGateway, type GatewayOptions } from './create-gateway';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
     lang: 'en',
     credentials: MMP_SANDBOX_CREDENTIALS,
   });
-  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp }) }, 0);
+  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
 });
 afterAll(async () => {
   await subgraph.close();
@@ -49,7 +50,7 @@ const gatewayWith = (extra: Partial<GatewayOptions>) =>
     corsOrigins: [],
     maxDepth: 12,
     introspection: false,
-    upstreamTimeoutMs: 10_000,
+    budgets: { queryBudgetMs: 10_000, mutationBudgetMs: 10_000 },
     ...extra,
   });
 const QUERY = '{ vehicle(plate: "ABC123") { plate information { vin } forecasts { label } } }';

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayConfigSupergraph, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import wsTransport from '@graphql-mesh/transport-ws';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../platform/logger';
-import { snapshot } from '../platform/metrics';
-import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
+import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
+import { useDeadlines, type DeadlineOptions } from './plugins/use-deadlines';
+import { useErrorLog } from './plugins/use-error-log';
 import { useMaxDepth } from './plugins/use-max-depth';
+import { usePrometheus } from './plugins/use-prometheus';
+import { useRequestId } from './plugins/use-request-id';
 import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
+import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
 export const APOLLO_SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -21,8 +24,10 @@ export interface GatewayOptions {
   corsOrigins: string[];
   maxDepth: number;
   introspection: boolean;
-  /** per subgraph call, in ms; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
-  upstreamTimeoutMs: number;
+  /** per operation, in ms, across all its subgraph calls; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
+  budgets: DeadlineOptions;
+  /** serve the Apollo Sandbox explorer page on `/` (default true; off in production unless set) */
+  explorer?: boolean;
   publicUrl?: string;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
@@ -31,8 +36,6 @@ export interface GatewayOptions {
   /** merge identical in-flight subgraph queries (same URL, headers and body) into one call; default on */
   deduplicateSubgraphRequests?: boolean;
 }
-
-const operationOf = (doc: DocumentNode) => doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.operation;
 
 export const readSupergraph = (path: string) => readFileSync(path, 'utf8');
 
@@ -43,7 +46,7 @@ export const subgraphsIn = (supergraphSdl: string) => new Set([...supergraphSdl.
  * The Hive Gateway runtime with Switchboard's policies, as a value (no listening, no env): `main.ts`
  * serves it on node:http, tests can call `gateway.fetch` directly.
  */
-export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
+export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime & { subgraphReadiness: () => SubgraphReadiness[]; checkSubgraphReadiness: () => Promise<SubgraphReadiness[]> } {
   const allowed = new Set([...APOLLO_SANDBOX_ORIGINS, ...opts.corsOrigins]);
   const transportEntries = Object.fromEntries(
     opts.subgraphs.map((s) => [
@@ -55,7 +58,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
       },
     ]),
   );
-  return createGatewayRuntime({
+  const readiness = createSubgraphReadiness(opts.subgraphs);
+  const runtime: GatewayRuntime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     transports: { http: httpTransport, ws: wsTransport },
     // `*` is merged into every subgraph's entry by the runtime
@@ -65,10 +69,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     landingPage: false,
     graphqlEndpoint: '/graphql',
     multipart: true,
-    // Not for subscriptions: the runtime's timeout would end every subscription after upstreamTimeoutMs
-    // and then crash the process on an unhandled TimeoutError (seen with the Order subscriptions).
-    upstreamTimeout: ({ executionRequest }) =>
-      executionRequest && (executionRequest.operationType ?? operationOf(executionRequest.document)) === 'subscription' ? undefined : opts.upstreamTimeoutMs,
+    // No runtime-level `upstreamTimeout` (a timer, AbortSignal.any and a race per subgraph call): one
+    // deadline per operation (`use-deadlines`), never applied to subscriptions.
     cors: (request) => {
       const origin = request.headers.get('origin');
       return origin && allowed.has(origin)
@@ -76,11 +78,20 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
         : false;
     },
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
-    plugins: () => [
-      useHealthChecks({ subgraphs: opts.subgraphs, metrics: snapshot }),
-      useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
+    // our useRequestId replaces the runtime's (which trusts any incoming x-request-id)
+    requestId: false,
+    plugins: (ctx) => [
+      useRequestId(),
+      useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
+      ...usePrometheus({ log: ctx.log, subgraphs: readiness }),
+      useErrorLog(opts.log),
+      ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
       useMaxDepth(opts.maxDepth),
+      useDeadlines(opts.budgets),
+      useSubgraphErrors({ log: opts.log }),
       ...(opts.plugins ?? []),
     ],
   });
+  // for metrics: the last known state of each subgraph (refreshed by every /readyz), and a fresh check
+  return Object.assign(runtime, { subgraphReadiness: () => readiness.snapshot(), checkSubgraphReadiness: () => readiness.check() });
 }

@@ -5,13 +5,25 @@ import { WebSocketServer } from 'ws';
 import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
+import { enabledUnlessProduction } from '../platform/config/production';
+import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
+import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
+import { createRateLimiter } from '../platform/rate-limit';
+import { useBodyLimits } from './plugins/use-body-limits';
+import { useDemandControl } from './plugins/use-demand-control';
+import { useRateLimit } from './plugins/use-rate-limit';
 
 const { config, log } = bootstrap('gateway', process.env);
 
+let redis: RedisClient | undefined;
 try {
   const supergraphSdl = readSupergraph(config.SUPERGRAPH_PATH);
+  // Rate-limit counters are shared by every gateway instance through Redis when it is configured.
+  if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, log, 'redis (rate limits)');
+  const rateLimiter = (prefix: string) =>
+    createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:${prefix}`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log });
   const composed = subgraphsIn(supergraphSdl);
   const gateway = createSwitchboardGateway({
     supergraphSdl,
@@ -19,8 +31,9 @@ try {
     log,
     corsOrigins: config.CORS_ORIGINS,
     maxDepth: config.GATEWAY_MAX_DEPTH,
-    introspection: config.GATEWAY_INTROSPECTION,
-    upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
+    introspection: enabledUnlessProduction(config, config.GATEWAY_INTROSPECTION),
+    explorer: enabledUnlessProduction(config, config.GATEWAY_EXPLORER),
+    budgets: { queryBudgetMs: config.GATEWAY_QUERY_BUDGET_MS, mutationBudgetMs: config.GATEWAY_MUTATION_BUDGET_MS },
     publicUrl: config.GATEWAY_URL,
     // loaded only when chosen: the native addon exists for linux and macOS only
     unifiedGraphHandler: config.GATEWAY_QUERY_PLANNER === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined,
@@ -32,7 +45,29 @@ try {
         signingSecret: config.GATEWAY_SIGNING_SECRET,
         log,
       }),
-      useVitecOrderIntake({ orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config) }),
+      // after useCallerIdentity: checks the supergraph's @authenticated / @requiresScopes against its caller
+      useAccessDirectives(),
+      useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS }),
+      useBodyLimits({
+        maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+        maxUploadBodyBytes: config.GATEWAY_MAX_UPLOAD_BODY_BYTES,
+        maxFileBytes: config.GATEWAY_MAX_UPLOAD_BYTES,
+        maxFiles: config.GATEWAY_MAX_UPLOAD_FILES,
+        maxConcurrentUploads: config.GATEWAY_MAX_CONCURRENT_UPLOADS,
+      }),
+      useDemandControl({
+        supergraphSdl,
+        maxCost: config.GATEWAY_MAX_COST,
+        defaultListSize: config.GATEWAY_DEFAULT_LIST_SIZE,
+        maxAliases: config.GATEWAY_MAX_ALIASES,
+        maxTokens: config.GATEWAY_MAX_TOKENS,
+        maxDirectives: config.GATEWAY_MAX_DIRECTIVES,
+        log,
+      }),
+      useVitecOrderIntake({
+        orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config),
+        limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS },
+      }),
     ],
   });
 
@@ -48,7 +83,7 @@ try {
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.GATEWAY_PORT, () => resolve());
+    server.listen(config.GATEWAY_PORT, config.BIND_ADDRESS, () => resolve());
   });
   log.info('gateway listening', { url: `http://localhost:${config.GATEWAY_PORT}/graphql`, supergraph: config.SUPERGRAPH_PATH });
 
@@ -60,6 +95,7 @@ try {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     await gateway.dispose();
+    await closeRedis(redis);
   });
 } catch (err) {
   fatal(log, err);

@@ -19,7 +19,33 @@ export interface CallerIdentity {
   customers: string[];
   /** what else the caller may do beyond its own data, e.g. `admin` (changing coverage plans) */
   roles: string[];
+  /**
+   * What the caller may read and do (`personal:read`, `capacity:write`, … see platform/access.ts). The
+   * schema's `@requiresScopes` names them; a role counts as a scope of the same name (`admin`).
+   * Absent on identities signed before scopes existed: then the caller holds its roles only.
+   */
+  scopes?: string[];
+  /** Resources beyond Vitec offices the caller may act on (CustomerConnect workshops, MMP organisations, …). */
+  grants?: CallerGrants;
 }
+
+/**
+ * Resource grants per vendor. `*` in a list grants every resource of that kind (only for operators'
+ * own tooling; the development partner lists the sandbox's resources one by one).
+ */
+export interface CallerGrants {
+  /** CustomerConnect workshop ids (userid) whose capacity the caller may publish */
+  workshops?: string[];
+  /** MMP organisations (adherent ids, `organizationId`) the caller may import client files for */
+  mmpOrganisations?: string[];
+  /** MMP points of sale (`codePdv`) whose campaign client lists the caller may read */
+  mmpPointsOfSale?: string[];
+  /** Carsys dealers whose pushed work orders and people the caller may read */
+  dealers?: string[];
+}
+
+export const GRANT_KINDS = ['workshops', 'mmpOrganisations', 'mmpPointsOfSale', 'dealers'] as const satisfies readonly (keyof CallerGrants)[];
+export type GrantKind = (typeof GRANT_KINDS)[number];
 
 interface SignedClaims extends CallerIdentity {
   /** expiry, epoch seconds */
@@ -30,7 +56,15 @@ const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest();
 
 export function signCallerIdentity(identity: CallerIdentity, secret: string, opts: { ttlS?: number; now?: number } = {}): string {
-  const claims: SignedClaims = { kind: identity.kind, id: identity.id, customers: [...identity.customers], roles: [...identity.roles], exp: Math.floor((opts.now ?? Date.now()) / 1000) + (opts.ttlS ?? 300) };
+  const claims: SignedClaims = {
+    kind: identity.kind,
+    id: identity.id,
+    customers: [...identity.customers],
+    roles: [...identity.roles],
+    ...(identity.scopes ? { scopes: [...identity.scopes] } : {}),
+    ...(identity.grants ? { grants: identity.grants } : {}),
+    exp: Math.floor((opts.now ?? Date.now()) / 1000) + (opts.ttlS ?? 300),
+  };
   const payload = b64(JSON.stringify(claims));
   return `${payload}.${b64(mac(payload, secret))}`;
 }
@@ -57,7 +91,17 @@ export function verifyCallerIdentity(value: string | undefined, secret: string, 
   }
   if (claims.exp * 1000 < now) return { failure: 'expired' };
   const strings = (xs: unknown[]) => xs.filter((x): x is string => typeof x === 'string');
-  return { identity: { kind: claims.kind, id: claims.id, customers: strings(claims.customers), roles: Array.isArray(claims.roles) ? strings(claims.roles) : [] } };
+  const identity: CallerIdentity = { kind: claims.kind, id: claims.id, customers: strings(claims.customers), roles: Array.isArray(claims.roles) ? strings(claims.roles) : [] };
+  if (Array.isArray(claims.scopes)) identity.scopes = strings(claims.scopes);
+  if (claims.grants && typeof claims.grants === 'object') {
+    const grants: CallerGrants = {};
+    for (const kind of GRANT_KINDS) {
+      const list = (claims.grants as Record<string, unknown>)[kind];
+      if (Array.isArray(list)) grants[kind] = strings(list);
+    }
+    identity.grants = grants;
+  }
+  return { identity };
 }
 
 /** Reads the header from a Node request's headers, or from a WebSocket operation's `extensions.headers`. */

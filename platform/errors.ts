@@ -16,6 +16,12 @@ export const ErrorCode = {
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** the operation is larger than the gateway serves (cost, aliases, tokens, directives); `extensions.limit` says which */
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  /** our own database did not answer or lost the connection: nothing was written, retrying later is safe */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** a live event stream could not be kept gap-free: subscribe again with afterEventId = extensions.resumeAfterEventId */
+  EVENTS_INTERRUPTED: 'EVENTS_INTERRUPTED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -66,12 +72,38 @@ export function codeForVendorStatus(status: number): ErrorCode {
   return ErrorCode.UPSTREAM_ERROR;
 }
 
+/**
+ * What a caller is told when a vendor call failed: the code and what to do about it. The vendor's own
+ * words, its HTTP status, its body and our URLs stay in the log (formatSubgraphError logs them).
+ */
+const VENDOR_PUBLIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  BAD_USER_INPUT: 'The data provider refused the request as invalid; check the values you sent.',
+  NOT_FOUND: 'Nothing was found for what you asked; check the identifiers you sent.',
+  CONFLICT: 'The request conflicts with the current state at the data provider; read the data again and retry.',
+  UPSTREAM_UNAUTHENTICATED: 'A data provider refused our credentials. This is on our side and has been logged; try again later.',
+  UPSTREAM_FORBIDDEN: 'A data provider refused access to this resource. This has been logged; try again later or contact support.',
+  UPSTREAM_TIMEOUT: 'A data provider did not answer in time; try again in a moment.',
+  UPSTREAM_UNAVAILABLE: 'A data provider is unavailable just now; try again in a moment.',
+  UPSTREAM_BAD_RESPONSE: 'A data provider sent an answer that could not be read; try again later.',
+  UPSTREAM_ERROR: 'A data provider could not serve this request; try again later.',
+  RATE_LIMITED: 'A data provider is limiting our requests; try again in a moment.',
+};
+/** Details of a VendorError that describe the vendor rather than the caller's request. */
+const VENDOR_PRIVATE_DETAILS = new Set(['vendor', 'status', 'vendorErrors', 'body']);
+
+/** The client-facing form of a vendor failure: stable code, neutral message, the caller's own identifiers only. */
+export function publicVendorError(err: VendorError): GraphQLError {
+  const details = Object.fromEntries(Object.entries(err.details).filter(([k]) => !VENDOR_PRIVATE_DETAILS.has(k)));
+  return new GraphQLError(VENDOR_PUBLIC_MESSAGES[err.code] ?? 'The request could not be completed; try again later.', { extensions: { ...details, code: err.code } });
+}
+
 /** Converts anything thrown in a resolver into a GraphQL error with a stable code; unknown errors are masked. */
 export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError && err.extensions?.code) return err;
   // By shape, not by class: under vitest graphql loads twice (ESM for our code, CJS for Apollo), so the
   // GraphQLError wrapping a resolver's AppError is not `instanceof` our GraphQLError.
   const original = (err as { originalError?: unknown } | null)?.originalError ?? err;
+  if (original instanceof VendorError) return publicVendorError(original);
   if (original instanceof AppError) {
     return new GraphQLError(original.message, { extensions: { code: original.code, ...original.details } });
   }

@@ -1,18 +1,166 @@
+import client, { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 /**
- * In-process counters and latency samples. Cheap enough for the hot path; exposed by each process on
- * `/metrics` as JSON and read by benchmarks. (No Prometheus dependency until someone scrapes it.)
+ * Prometheus metrics of one process (prom-client; `/metrics` serves them in the text format). Every metric
+ * Switchboard defines itself is here, named `switchboard_*`, so the alert rules and the dashboard in `ops/`
+ * have one list to check against. The gateway adds the Hive runtime's GraphQL metrics
+ * (`graphql_envelop_*`, `graphql_gateway_*`) on its own `/metrics` (gateway/plugins/use-prometheus.ts).
+ *
+ * Labels are bounded: vendor and route are templates written in code, status is a class, operation names
+ * coming from callers go through `boundedLabel`.
  */
-const counters = new Map<string, number>();
+export const registry: Registry = client.register;
 
+let processMetrics = false;
+/** Node's default process metrics (CPU, memory, event loop lag, GC, handles), once per process. */
+export function collectProcessMetrics(service: string): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry });
+}
+
+/** The text exposition of every metric of this process, for a `/metrics` route. */
+export async function metricsText(): Promise<{ contentType: string; body: string }> {
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+const seconds = (startNs: bigint) => Number(process.hrtime.bigint() - startNs) / 1e9;
+/** Latency buckets from 5 ms to 30 s: vendor calls and subgraph requests span that range. */
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * A label value taken from callers (an operation name) that keeps the series count bounded: the first
+ * `max` distinct values are kept, any later one is reported as `other`.
+ */
+export function boundedLabel(max = 200) {
+  const seen = new Set<string>();
+  return (value: string | null | undefined): string => {
+    const v = value || 'anonymous';
+    if (seen.has(v)) return v;
+    if (seen.size >= max) return 'other';
+    seen.add(v);
+    return v;
+  };
+}
+
+// --- vendor calls (platform/http-client.ts) ---------------------------------------------------------
+
+export const vendorRequestDuration = new Histogram({
+  name: 'switchboard_vendor_request_duration_seconds',
+  help: 'Vendor REST calls: latency by vendor, route template, method and status class (2xx…5xx, or timeout/unreachable/aborted when no answer came); _count is the call rate',
+  labelNames: ['vendor', 'route', 'method', 'status_class'] as const,
+  buckets: latencyBuckets,
+});
+
+export type NoAnswer = 'timeout' | 'unreachable' | 'aborted';
+export const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+
+/** Starts timing one vendor call; call the result with the HTTP status, or with why no answer came. */
+export function startVendorCallTimer(vendor: string, route: string, method: string): (outcome: number | NoAnswer) => number {
+  const start = process.hrtime.bigint();
+  return (outcome) => {
+    const s = seconds(start);
+    vendorRequestDuration.observe({ vendor, route, method, status_class: typeof outcome === 'number' ? statusClass(outcome) : outcome }, s);
+    return s;
+  };
+}
+
+// --- circuit breaker (platform/http-client.ts) ------------------------------------------------------
+
+export const circuitBreakerState = new Gauge({
+  name: 'switchboard_circuit_breaker_state',
+  help: 'Circuit breaker of a vendor in this process: 0 closed (calls flow), 1 half-open (a probe call is allowed), 2 open (calls fail fast)',
+  labelNames: ['vendor'] as const,
+});
+const breakerValue = { closed: 0, half_open: 1, open: 2 } as const;
+export type CircuitBreakerState = keyof typeof breakerValue;
+/** For the breaker to call on every state change (and once when it is created, with `closed`). */
+export function setCircuitBreakerState(vendor: string, state: CircuitBreakerState): void {
+  circuitBreakerState.set({ vendor }, breakerValue[state]);
+}
+
+// --- vendor tokens (platform/tokens) ----------------------------------------------------------------
+
+const tokenCounter = (what: string, help: string) => new Counter({ name: `switchboard_token_${what}_total`, help, labelNames: ['vendor'] as const });
+export const tokenMetrics = {
+  hits: tokenCounter('cache_hits', 'Token requests served from the token cache (memory or Redis)'),
+  misses: tokenCounter('cache_misses', 'Token requests that found no cached token'),
+  coalesced: tokenCounter('coalesced', 'Token requests that joined a fetch already running in this process'),
+  fetches: tokenCounter('fetches', 'Tokens fetched from the vendor token endpoint'),
+  lockWaits: tokenCounter('lock_waits', 'Times this process found the cross-process token-fetch lock held and waited'),
+  rejections: tokenCounter('rejections', 'Cached tokens the vendor rejected (401) and that were dropped and fetched again'),
+};
+
+// --- DataLoader batches (subgraphs/*/loaders.ts) ----------------------------------------------------
+
+export const dataLoaderBatchSize = new Histogram({
+  name: 'switchboard_dataloader_batch_size',
+  help: 'Keys per DataLoader batch, by loader',
+  labelNames: ['loader'] as const,
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+});
+
+/** Wraps a DataLoader batch function so each batch's size is observed under `loader`. */
+export function measuredBatch<K, R>(loader: string, batch: (keys: readonly K[]) => PromiseLike<ArrayLike<R | Error>>) {
+  const observe = dataLoaderBatchSize.labels({ loader });
+  return (keys: readonly K[]) => {
+    observe.observe(keys.length);
+    return batch(keys);
+  };
+}
+
+// --- subgraph GraphQL requests (platform/subgraph-server.ts) ----------------------------------------
+
+export const subgraphRequests = {
+  duration: new Histogram({
+    name: 'switchboard_subgraph_request_duration_seconds',
+    help: 'GraphQL operations served by a subgraph: latency by subgraph, operation name and type; _count is the request rate',
+    labelNames: ['subgraph', 'operation', 'type'] as const,
+    buckets: latencyBuckets,
+  }),
+  errors: new Counter({
+    name: 'switchboard_subgraph_request_errors_total',
+    help: 'GraphQL errors returned by a subgraph, by subgraph, operation name and extensions.code',
+    labelNames: ['subgraph', 'operation', 'code'] as const,
+  }),
+};
+
+// --- subscriptions and events (Order) ---------------------------------------------------------------
+
+export const liveSubscriptions = new Gauge({
+  name: 'switchboard_subscriptions_active',
+  help: 'Live event subscriptions served by this process, by feed',
+  labelNames: ['feed'] as const,
+});
+
+export const eventDeliveryLag = new Histogram({
+  name: 'switchboard_event_delivery_lag_seconds',
+  help: 'Time from an event being stored to its hand-over to a subscriber, by feed and delivery (live, or replay after a reconnect)',
+  labelNames: ['feed', 'delivery'] as const,
+  buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300, 3600],
+});
+
+// --- named domain events (intake refused, pushes stored, reservations released, …) ------------------
+
+export const domainEvents = new Counter({
+  name: 'switchboard_events_total',
+  help: 'Named domain events counted by the code (count(name)), e.g. order.intake.accepted, carsys.push.stored',
+  labelNames: ['event'] as const,
+});
+
+/** Counts a named domain event; names are written in code (bounded), never built from input. */
 export function count(name: string, by = 1): void {
-  counters.set(name, (counters.get(name) ?? 0) + by);
+  domainEvents.inc({ event: name }, by);
 }
 
-export function snapshot(): Record<string, number> {
-  return Object.fromEntries([...counters.entries()].sort(([a], [b]) => a.localeCompare(b)));
+/** The current value of a named domain event in this process (tests and in-process benches read it). */
+export async function eventCount(name: string): Promise<number> {
+  const { values } = await domainEvents.get();
+  return values.find((v) => v.labels.event === name)?.value ?? 0;
 }
 
-/** p-th percentile (0–100) of a list of numbers, nearest-rank. */
+/** p-th percentile (0–100) of a list of numbers, nearest-rank. (Benches summarise their own samples with it.) */
 export function percentile(values: number[], p: number): number {
   if (!values.length) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

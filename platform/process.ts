@@ -1,5 +1,8 @@
-import { loadConfig, type Config } from './config';
+import { envSections, loadConfig, type Config } from './config';
+import { productionRefusal } from './config/production';
 import { createLogger, type Logger } from './logger';
+import { maskCredentials } from './mask-credentials';
+import { collectProcessMetrics } from './metrics';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -32,7 +35,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_0
 /** Reads and validates config, or prints every bad variable and exits 2 — the one startup failure mode. */
 export function fatal(log: Logger, err: unknown): never {
   log.error('failed to start', { err: err instanceof Error ? err.message : String(err) });
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${maskCredentials(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(2);
 }
 
@@ -47,5 +50,10 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   } catch (err) {
     return fatal(createLogger({ service }), err);
   }
+  // Production mode with a development default in force: refuse before anything listens.
+  const refusal = productionRefusal(config as unknown as Record<string, unknown>, envSections);
+  if (refusal) return fatal(createLogger({ service }), new Error(refusal));
+  // Node's process metrics on /metrics, every series labelled with the service.
+  collectProcessMetrics(service);
   return { config, log: createLogger({ service }, config.LOG_LEVEL) };
 }

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './logger';
 import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub';
 import { closeRedis, connectRedis, type RedisClient } from './redis';
+import { startPrivateRedis } from '../test/support/redis-server';
 import { redisUrlForTests } from '../test/support/services';
 
 const waitFor = async (cond: () => boolean, ms = 2000) => {
@@ -91,4 +92,39 @@ describe.runIf(redisUrl)('Redis pub/sub (REDIS_URL)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(got).toEqual(['1:x', '2:y', '2:z']);
   });
+});
+
+describe('Redis pub/sub across a Redis outage (private redis-server)', () => {
+  it('reports the outage and the return; channels subscribed before and during it receive again after', async () => {
+    const redis = await startPrivateRedis();
+    const sub = await connectRedis(redis.url, silentLogger);
+    const pub = await connectRedis(redis.url, silentLogger);
+    const ps = createRedisPubSub(sub, silentLogger, { subscribeWaitMs: 200 });
+    const publisher = createRedisPubSub(pub, silentLogger);
+    try {
+      const statuses: boolean[] = [];
+      ps.onStatus((live) => statuses.push(live));
+      const got: string[] = [];
+      await ps.subscribe('before', (m) => got.push(`before:${m}`));
+      await redis.kill();
+      await waitFor(() => !ps.live, 5_000);
+      const t0 = Date.now();
+      await ps.subscribe('during', (m) => got.push(`during:${m}`)); // neither fails nor hangs
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      await redis.start();
+      await waitFor(() => ps.live, 15_000);
+      expect(statuses).toEqual([false, true]);
+      await waitFor(() => pub.isReady, 15_000);
+      await publisher.publish('before', '1');
+      await publisher.publish('during', '2');
+      await waitFor(() => got.length === 2);
+      expect(got.sort()).toEqual(['before:1', 'during:2']);
+    } finally {
+      await ps.close();
+      await publisher.close();
+      await closeRedis(sub);
+      await closeRedis(pub);
+      await redis.kill();
+    }
+  }, 40_000);
 });

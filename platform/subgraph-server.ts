@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { ErrorCode, toGraphQLError } from './errors';
+import { callScopeForRequest, runInCallScope } from './call-scope';
+import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
-import { snapshot } from './metrics';
+import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestContext } from './request-context';
+import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -17,9 +19,13 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   context: (req: IncomingMessage) => Promise<C> | C;
   log: Logger;
   routes?: HttpRoute[];
-  /** extra readiness check, e.g. the database answers */
-  ready?: () => Promise<boolean>;
+  /** extra readiness check, e.g. the database answers (platform/readiness.ts: with each dependency's state) */
+  ready?: () => Promise<boolean | { ready: boolean; dependencies?: Record<string, string> }>;
   maxBodyBytes?: number;
+  /** largest budget accepted from the gateway's `x-switchboard-budget-ms` (default 120 s) */
+  maxBudgetMs?: number;
+  /** schema introspection at this port (default true; main.ts turns it off in production mode) */
+  introspection?: boolean;
 }
 
 export interface RunningSubgraph {
@@ -53,13 +59,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function formatSubgraphError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
+    // A vendor failure is ours to follow up, not the caller's: logged with its stack (and the request id).
+    const logVendorFailure = (c: string) =>
+      c.startsWith('UPSTREAM_') && log.warn('resolver failed on a vendor call', { code: c, path: formatted.path, err: (error as { originalError?: unknown } | null)?.originalError ?? error });
     if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      logVendorFailure(code);
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, extensions: { ...extensions, requestId: currentRequestId() } };
     }
     const mapped = toGraphQLError(error);
-    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: error as Error, path: formatted.path });
-    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: mapped.extensions };
+    const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+    if (mapped.extensions.code === ErrorCode.INTERNAL_SERVER_ERROR) log.error('unexpected resolver error', { err: original, path: formatted.path });
+    // The caller gets a neutral message (platform/errors publicVendorError); what the vendor said goes here.
+    else if (original instanceof VendorError) {
+      log.warn('vendor call failed', { vendor: original.vendor, code: original.code, status: original.status, message: original.message, details: original.details, path: formatted.path, err: original });
+    } else logVendorFailure(String(mapped.extensions.code));
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { ...mapped.extensions, requestId: currentRequestId() } };
   };
 }
 
@@ -71,25 +86,37 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   const { log } = opts;
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
-    introspection: true,
+    introspection: opts.introspection ?? true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
     // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(opts.name)],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
 
-  const server = createServer(async (req, res) => {
+  const maxBudgetMs = opts.maxBudgetMs ?? 120_000;
+  // Every request runs in its own context (log lines and errors carry the gateway's x-request-id, or a new
+  // one) and in its call scope: vendor calls made for it stop at its budget or when the caller (the
+  // gateway, on behalf of its client) goes away.
+  const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const { scope, dispose } = callScopeForRequest(req, res, maxBudgetMs);
+    return runWithRequestContext({ requestId }, () => runInCallScope(scope, () => handle(req, res)).finally(dispose));
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
       if (url.pathname === '/readyz') {
-        const ok = opts.ready ? await opts.ready().catch(() => false) : true;
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name });
+        const state = opts.ready ? await opts.ready().catch(() => false) : true;
+        const ok = typeof state === 'boolean' ? state : state.ready;
+        const dependencies = typeof state === 'boolean' ? undefined : state.dependencies;
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: opts.name, ...(dependencies ? { dependencies } : {}) });
       }
-      if (url.pathname === '/metrics') return sendJson(res, 200, snapshot());
+      if (url.pathname === '/metrics') return await sendMetrics(res);
       for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
 
@@ -119,7 +146,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
       if (!res.headersSent) sendJson(res, status, { errors: [{ message: (err as Error).message, extensions: { code: status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.end();
     }
-  });
+  };
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

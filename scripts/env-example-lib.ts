@@ -15,11 +15,25 @@ const headings: Record<string, string> = {
   ozmap: 'OZmap via Conecte.ai (Coverage)',
 };
 
-/** The default a variable takes when unset, as text, or '' when it has none. */
-function defaultOf(schema: z.ZodTypeAny): string {
-  const r = schema.safeParse(undefined);
-  if (!r.success || r.data === undefined) return '';
-  return Array.isArray(r.data) ? r.data.join(',') : String(r.data);
+/**
+ * The default a variable takes when unset, written as the text the parser accepts (the *input* of its
+ * schema), or '' when it has none. Parsing `undefined` would give the transformed output instead
+ * (`VITEC_CUSTOMERS` became `[object Object],…`, which the parser then refused and every process exited 2).
+ */
+export function defaultOf(schema: z.ZodTypeAny): string {
+  let s: z.ZodTypeAny = schema;
+  for (;;) {
+    const def = s._def as { typeName?: string; schema?: z.ZodTypeAny; innerType?: z.ZodTypeAny; in?: z.ZodTypeAny; defaultValue?: () => unknown };
+    if (def.typeName === 'ZodDefault') {
+      const value = def.defaultValue!();
+      if (value === undefined) return '';
+      if (typeof value === 'object') throw new Error(`a default must be given as the text of the variable, not ${JSON.stringify(value)}`);
+      return String(value);
+    }
+    const inner = def.schema ?? def.innerType ?? def.in;
+    if (!inner) return '';
+    s = inner;
+  }
 }
 
 /**

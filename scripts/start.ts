@@ -1,16 +1,19 @@
 /**
  * `npm start`: every vendor sandbox, every subgraph and the gateway as separate processes on the
- * default ports, with prefixed output. Ctrl-C (or SIGTERM) stops every child; if one child dies, the
- * rest are stopped too, so a half-started system never pretends to work.
+ * default ports, with prefixed output. A supervisor, not a domino: a child that dies is started again
+ * with a backoff (1 s doubling to 30 s; scripts/supervisor.ts) and the others keep serving. Ctrl-C (or
+ * SIGTERM) stops every child. A child that exits on bad configuration (exit 2) stops everything, since a
+ * restart would fail the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadConfig, localUrl } from '../platform/config';
 import { allServices, sandboxes, subgraphs } from '../platform/topology';
+import { supervise, type Supervised } from './supervisor';
 
 const config = loadConfig(process.env);
 const colours = [36, 32, 33, 35, 34, 96, 92, 93, 95, 94, 91];
-const children: { name: string; child: ChildProcess }[] = [];
+const children: { name: string; supervised: Supervised }[] = [];
 let stopping = false;
 
 const services = allServices.filter((s) => {
@@ -29,28 +32,27 @@ function prefix(name: string, colour: number, stream: NodeJS.ReadableStream, out
   });
 }
 
-async function waitHealthy(url: string, child: ChildProcess) {
+async function waitHealthy(url: string, supervised: Supervised, fatal: () => boolean) {
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    if (fatal()) throw new Error('exited on its configuration');
     try {
       if ((await fetch(url)).ok) return;
     } catch {
-      /* not up yet */
+      /* not up yet (or being restarted) */
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} not healthy after 60 s`);
+  throw new Error(`${url} not healthy after 60 s (${supervised.restarts} restarts)`);
 }
 
 function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
-  for (const { child } of children) if (child.exitCode === null) child.kill('SIGTERM');
   const force = setTimeout(() => {
-    for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const { supervised } of children) if (supervised.child.exitCode === null) supervised.child.kill('SIGKILL');
     process.exit(code);
   }, 6_000);
-  Promise.all(children.map(({ child }) => (child.exitCode !== null ? null : new Promise((r) => child.once('exit', r))))).then(() => {
+  Promise.all(children.map(({ supervised }) => supervised.stop('SIGTERM'))).then(() => {
     clearTimeout(force);
     process.exit(code);
   });
@@ -63,18 +65,28 @@ async function launch(group: typeof services) {
   await Promise.all(
     group.map(async (svc) => {
       const i = services.indexOf(svc);
-      // graphql-js skips its development-only checks under NODE_ENV=production (about 9% of CPU per request).
-      const child = spawn(process.execPath, ['--import', 'tsx', svc.entry], { env: { NODE_ENV: 'production', ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push({ name: svc.name, child });
-      prefix(svc.name, colours[i % colours.length]!, child.stdout!, process.stdout);
-      prefix(svc.name, colours[i % colours.length]!, child.stderr!, process.stderr);
-      child.on('exit', (code, signal) => {
-        if (stopping) return;
-        process.stderr.write(`${svc.name} exited (${signal ?? code}); stopping everything\n`);
-        stopAll(1);
+      const colour = colours[i % colours.length]!;
+      let fatal = false;
+      const supervised = supervise({
+        name: svc.name,
+        // graphql-js skips its development-only checks under NODE_ENV=production (about 9% of CPU per request).
+        spawn: () => spawn(process.execPath, ['--import', 'tsx', svc.entry], { env: { NODE_ENV: 'production', ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+        onStart: (child: ChildProcess) => {
+          prefix(svc.name, colour, child.stdout!, process.stdout);
+          prefix(svc.name, colour, child.stderr!, process.stderr);
+        },
+        say: (line) => {
+          if (!stopping) process.stderr.write(`\x1b[${colour}m${'supervisor'.padEnd(22)}\x1b[0m ${line}\n`);
+        },
+        onFatal: () => {
+          fatal = true;
+          if (!stopping) process.stderr.write(`${svc.name} cannot start with this configuration; stopping everything\n`);
+          stopAll(1);
+        },
       });
+      children.push({ name: svc.name, supervised });
       const port = svc.port(config);
-      await waitHealthy(svc.kind === 'sandbox' ? localUrl(port, '/__sandbox/stats') : localUrl(port, '/healthz'), child);
+      await waitHealthy(svc.kind === 'sandbox' ? localUrl(port, '/__sandbox/stats') : localUrl(port, '/healthz'), supervised, () => fatal);
     }),
   );
 }
@@ -104,7 +116,7 @@ if (!stopping) {
     `    -d '{"query":"{ vehicle(plate: \\"ABC123\\") { plate information { vin lastVisitMileage } forecasts { label } } }"}'`,
     '  More (Customer, Capacity, Coverage, following an order live with the partner key sb_dev_partner_key): README.md',
     '',
-    'Ctrl-C stops everything.',
+    'A service that dies is restarted (backoff 1 s doubling to 30 s). Ctrl-C stops everything.',
     '',
   ];
   process.stdout.write(lines.join('\n'));

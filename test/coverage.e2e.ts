@@ -77,7 +77,7 @@ describe('coverage through the gateway', () => {
     const boxId = (await gql(stack.gatewayUrl, COVERAGE, { input: CENTRE })).data!.coverage.boxes[0].box.id;
     const r = (await gql(stack.gatewayUrl, RESERVE, { boxId, prospect: prospect(3) }, DEV_PARTNER)).data!.reservePort;
     await stack.restart('coverage');
-    const read = await gql(stack.gatewayUrl, `query ($id: ID!) { portReservation(id: $id) { status expiresAt box { name } } }`, { id: r.id });
+    const read = await gql(stack.gatewayUrl, `query ($id: ID!) { portReservation(id: $id) { status expiresAt box { name } } }`, { id: r.id }, DEV_PARTNER);
     expect(read.data!.portReservation).toEqual({ status: 'RESERVED', expiresAt: r.expiresAt, box: { name: 'CTO-CEN-DEMO-01' } });
     const confirm = await gql(stack.gatewayUrl, `mutation ($id: ID!) { confirmReservation(id: $id) { status } }`, { id: r.id }, DEV_PARTNER);
     expect(confirm.data!.confirmReservation.status).toBe('CONFIRMED');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFleet } from '../vendors/mmp/sandbox/fleet';
 import { DEV_PARTNER, gql, sandboxReset, sandboxStats } from './support/graphql';
+import { metricsUrlOf, scrape } from './support/metrics';
 import { startStack, type Stack } from './support/stack';
 import { buildZip, postMultipart } from './support/zip';
 
@@ -16,10 +17,8 @@ const plates = buildFleet().plates.slice(0, 50);
 const MAX_IMPORT = 64 * 1024;
 
 let stack: Stack;
-const metric = async (name: string) => {
-  const m = (await (await fetch(stack.subgraphUrl('customer').replace(/\/graphql$/, '/metrics'))).json()) as Record<string, number>;
-  return m[name] ?? 0;
-};
+// a named domain event of the Customer process, read from its Prometheus /metrics
+const metric = async (event: string) => (await scrape(metricsUrlOf(stack.subgraphUrl('customer')))).value('switchboard_events_total', { event });
 
 beforeAll(async () => {
   stack = await startStack({
@@ -46,6 +45,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
         appointments { waitingCustomer interventions { title price } }
         customers { id name contactPreferences { sms email blacklisted } } } }`,
       { plate: plates[0] },
+      DEV_PARTNER,
     );
     expect(res.errors).toBeUndefined();
     const v = res.data!.vehicle;
@@ -67,6 +67,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
         customers { name contactPreferences { sms } } owner { name contactPreferences { sms } } driver { name } contractor { company }
         appointments { totalPrice interventions { title price } } } }`,
       { p: [...plates, ...plates.slice(0, 5)] },
+      DEV_PARTNER,
     );
     expect(res.errors).toBeUndefined();
     expect(res.data!.vehicles).toHaveLength(55);
@@ -109,7 +110,7 @@ describe('Vehicle ↔ Customer through the gateway', () => {
     expect(out.byStatus).toEqual({ created: 3, stale: 3, invalid_body: 1 });
     expect(out.refused[0]!.http).toBe(400);
     expect(out.refused[0]!.fields.map((f) => f.field)).toEqual(expect.arrayContaining(['dmsNumber', 'modifiedAt', 'vehicle.plate']));
-    const v = await gql(stack.gatewayUrl, '{ vehicle(plate: "' + plates[1] + '") { appointments { modifiedAt } } }');
+    const v = await gql(stack.gatewayUrl, '{ vehicle(plate: "' + plates[1] + '") { appointments { modifiedAt } } }', {}, DEV_PARTNER);
     expect(v.data!.vehicle.appointments).toHaveLength(2);
   });
 });

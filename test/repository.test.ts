@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { composeSubgraphsFromFiles } from '../scripts/compose-lib';
+import { loadConfig } from '../platform/config';
 import { renderEnvExample } from '../scripts/env-example-lib';
 import { repoRoot } from './support/processes';
 
@@ -20,5 +22,13 @@ describe('generated files are up to date', () => {
 
   it('.env.example documents every variable the config reads', () => {
     expect(readFileSync(`${repoRoot}/.env.example`, 'utf8'), 'run `npm run env:example` and commit').toBe(renderEnvExample());
+  });
+
+  it('.env.example loads through the real config loader and means the same as an empty environment', () => {
+    // node:util parseEnv reads dotenv syntax as `node --env-file` does; every value must be one the parser accepts.
+    const env = parseEnv(readFileSync(`${repoRoot}/.env.example`, 'utf8'));
+    expect(env.VITEC_CUSTOMERS).toBe('M123:token,M124:basic,M125:none,M200:token');
+    expect(Object.values(env).join('\n')).not.toContain('[object');
+    expect(loadConfig(env)).toEqual(loadConfig({}));
   });
 });

@@ -16,6 +16,7 @@ import { attachSubscriptionServer } from '../../platform/subscription-server';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { gql } from '../../test/support/graphql';
 import { createSwitchboardGateway } from '../create-gateway';
+import { emptyGrants } from '../../platform/access';
 import { useCallerIdentity } from './use-caller-identity';
 
 /**
@@ -31,7 +32,8 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const typeDefs = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  type Caller { kind: String! id: String! customers: [String!]! roles: [String!]! }
+  type Caller { kind: String! id: String! customers: [String!]! roles: [String!]! scopes: [String!] grants: CallerGrants }
+  type CallerGrants { workshops: [String!] mmpOrganisations: [String!] mmpPointsOfSale: [String!] dealers: [String!] }
   type Query { whoami: Caller }
   type Subscription { whoamiLive: Caller }
 `);
@@ -76,12 +78,12 @@ beforeAll(async () => {
     corsOrigins: [],
     maxDepth: 10,
     introspection: true,
-    upstreamTimeoutMs: 5000,
+    budgets: { queryBudgetMs: 5000, mutationBudgetMs: 5000 },
     plugins: [
       useCallerIdentity({
         partners: [
-          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'], roles: ['admin'] },
-          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'], roles: [] },
+          { partnerId: 'a', keyHash: sha(KEY_A), customers: ['M1', 'M2'], roles: ['admin'], scopes: ['orders:read'], grants: { ...emptyGrants(), workshops: ['6060001'] } },
+          { partnerId: 'b', keyHash: sha(KEY_B), customers: ['M9'], roles: [], scopes: [], grants: emptyGrants() },
         ],
         jwt: { issuer: 'https://id.test', audience: 'switchboard', secret: JWT_SECRET },
         signingSecret: SECRET,
@@ -126,6 +128,15 @@ describe('useCallerIdentity over HTTP', () => {
   it('passes a frontend user from a valid JWT, with the customers its claim names', async () => {
     const res = await gql(url, WHOAMI, {}, { authorization: `Bearer ${await jwt({ customers: ['M2'], roles: ['admin', 42] })}` });
     expect(res.data).toEqual({ whoami: { kind: 'user', id: 'user-7', customers: ['M2'], roles: ['admin'] } });
+  });
+
+  it('carries scopes and grants: a partner\'s configured ones; a JWT\'s scope claim and grant claims, or its offices\' order scopes', async () => {
+    const q = '{ whoami { id scopes grants { workshops dealers } } }';
+    expect((await gql(url, q, {}, { 'x-api-key': KEY_A })).data).toEqual({ whoami: { id: 'a', scopes: ['orders:read'], grants: { workshops: ['6060001'], dealers: [] } } });
+    const scoped = await jwt({ customers: [], scope: 'personal:read capacity:write', workshops: ['6060002', 7], dealers: ['d1'] });
+    expect((await gql(url, q, {}, { authorization: `Bearer ${scoped}` })).data).toEqual({ whoami: { id: 'user-7', scopes: ['personal:read', 'capacity:write'], grants: { workshops: ['6060002'], dealers: ['d1'] } } });
+    const legacy = await jwt({ customers: ['M2'] });
+    expect((await gql(url, q, {}, { authorization: `Bearer ${legacy}` })).data).toEqual({ whoami: { id: 'user-7', scopes: ['orders:read', 'orders:write'], grants: { workshops: [], dealers: [] } } });
   });
 
   it('anonymous queries reach subgraphs without identity; wrong credentials are refused with 401', async () => {

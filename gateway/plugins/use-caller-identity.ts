@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type OperationTypeNode } from 'graphql';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../../platform/caller-identity';
-import type { PartnerKey } from '../../platform/config/auth';
+import { emptyGrants } from '../../platform/access';
+import { CALLER_HEADER, GRANT_KINDS, signCallerIdentity, type CallerGrants, type CallerIdentity } from '../../platform/caller-identity';
+import { legacyScopes, type PartnerKey } from '../../platform/config/auth';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
@@ -73,7 +74,7 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     // compare against every key, constant time each, so timing does not tell which partner is close
     let found: (typeof partners)[number] | undefined;
     for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles } : undefined;
+    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles, scopes: found.scopes, grants: found.grants } : undefined;
   }
 
   async function userFor(token: string): Promise<CallerIdentity> {
@@ -90,8 +91,15 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     const claim = payload[customersClaim];
     const customers = Array.isArray(claim) ? claim.filter((c): c is string => typeof c === 'string') : [];
     if (!payload.sub) throw new CallerRefused('bearer token has no sub');
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { kind: 'user', id: payload.sub, customers, roles };
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : []);
+    const roles = strings(payload.roles);
+    // OAuth's `scope` (space separated) or a `scopes` array; a token with neither keeps what it could do
+    // before scopes existed: the orders of its offices (platform/config/auth.ts legacyScopes).
+    const scopes =
+      typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : Array.isArray(payload.scopes) ? strings(payload.scopes) : legacyScopes(customers);
+    const grants: Required<CallerGrants> = { ...emptyGrants() };
+    for (const kind of GRANT_KINDS) grants[kind] = strings(payload[kind]);
+    return { kind: 'user', id: payload.sub, customers, roles, scopes, grants };
   }
 
   /** The caller for these credentials; null when none were sent; CallerRefused when they are wrong. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { bool, csv, envVar, nonNegativeInt, positiveInt, url } from './define';
+import { bool, csv, optionalBool, envVar, nonNegativeInt, positiveInt, url } from './define';
 
 export const coreEnv = {
   SWITCHBOARD_ENV: envVar(z.enum(['development', 'production']).default('development'), 'development (embedded defaults allowed) or production (every development default refused at start; explorer and introspection only when set explicitly)'),
+  BIND_ADDRESS: envVar(z.string().min(1).default('127.0.0.1'), 'Address this process listens on: 127.0.0.1 (loopback, the embedded default) or 0.0.0.0 / :: to be reachable from other hosts (containers)'),
   LOG_LEVEL: envVar(z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'), 'Log level: debug, info, warn, error or silent'),
   REDIS_URL: envVar(url(), 'Redis for the shared token cache and pub/sub, e.g. redis://127.0.0.1:6379. Unset: in-process memory (embedded default)'),
   DATABASE_URL: envVar(url(), 'PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR'),
@@ -10,13 +11,23 @@ export const coreEnv = {
   CORS_ORIGINS: envVar(csv(''), 'Extra browser origins allowed by the gateway, comma separated (the hosted Apollo Sandbox origin is always allowed)'),
   UPSTREAM_TIMEOUT_MS: envVar(positiveInt(10_000), 'Timeout of one vendor HTTP call, in milliseconds'),
   UPSTREAM_CONNECTIONS: envVar(positiveInt(64), 'Keep-alive connections per vendor origin (a 50-plate fleet query makes 50 parallel calls)'),
+  UPSTREAM_RETRIES: envVar(nonNegativeInt(2), 'Retries of an idempotent vendor read after a connection error, 429, 502, 503 or 504 (0 = none), within the caller\'s budget'),
+  UPSTREAM_RETRY_BASE_MS: envVar(positiveInt(100), 'First backoff delay before retrying a vendor read, in milliseconds (exponential with jitter from there)'),
+  UPSTREAM_RETRY_MAX_DELAY_MS: envVar(positiveInt(2_000), 'Longest backoff delay between vendor retries, in milliseconds (a longer Retry-After is honoured when the budget allows)'),
+  UPSTREAM_BREAKER_THRESHOLD: envVar(positiveInt(5), 'Consecutive failures (connection errors, timeouts, 5xx) that open a vendor\'s circuit: calls then fail fast with UPSTREAM_UNAVAILABLE'),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: envVar(positiveInt(5_000), 'How long an open vendor circuit waits before letting one probe call through'),
+  UPSTREAM_MAX_RESPONSE_BYTES: envVar(positiveInt(16 * 1024 * 1024), 'Largest vendor response body accepted, in bytes; more is UPSTREAM_BAD_RESPONSE'),
   TOKEN_EXPIRY_MARGIN_S: envVar(nonNegativeInt(60), 'A cached vendor token is dropped this many seconds before the vendor says it expires'),
   TOKEN_LOCK_TTL_MS: envVar(positiveInt(10_000), 'How long one process may hold the cross-process token-fetch lock in Redis'),
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
-  GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
+  GATEWAY_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection through the gateway (Apollo Sandbox needs it). Unset: on in development, off in production mode'),
+  SUBGRAPH_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection straight at the subgraph ports (nothing in Switchboard needs it). Unset: on in development, off in production mode'),
+  GATEWAY_EXPLORER: envVar(optionalBool(), 'Serve the Apollo Sandbox explorer page on the gateway root. Unset: on in development, off in production mode'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
   GATEWAY_QUERY_PLANNER: envVar(z.enum(['js', 'rust']).default('js'), 'Query planner of the gateway: js (the runtime\'s own) or rust (Hive Router\'s, @graphql-hive/router-runtime; native addon for linux and macOS)'),
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: envVar(bool(true), 'Merge identical in-flight subgraph queries (same caller, same body) into one subgraph call (the gateway benchmark switches it off for a fair comparison)'),
+  GATEWAY_QUERY_BUDGET_MS: envVar(positiveInt(15_000), 'Time budget of one query across all its subgraph and vendor calls, in milliseconds; past it the waiting fields are UPSTREAM_TIMEOUT'),
+  GATEWAY_MUTATION_BUDGET_MS: envVar(positiveInt(90_000), 'Time budget of one mutation, in milliseconds: room for the slowest vendor chain (MMP ZIP import up to 60 s, capacity publishing three 10 s posts)'),
 };

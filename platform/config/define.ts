@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskCredentials } from '../mask-credentials';
 
 /**
  * One environment variable: its validator and the sentence that documents it.
@@ -30,6 +31,13 @@ export const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A boolean that may be left unset, so a mode (development/production) can decide its default. */
+export const optionalBool = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
+
 type Parsed<S extends EnvSection> = { [K in keyof S]: z.output<S[K]['schema']> };
 
 export class ConfigError extends Error {
@@ -48,7 +56,8 @@ export function parseSection<S extends EnvSection>(section: S, env: Record<strin
     const result = v.schema.safeParse(raw === '' ? undefined : raw);
     if (result.success) out[name] = result.data;
     else {
-      const shown = v.secret ? '<secret>' : JSON.stringify(raw);
+      // a connection string's password is masked even when the variable is not marked secret
+      const shown = v.secret ? '<secret>' : maskCredentials(JSON.stringify(raw) ?? 'undefined');
       problems.push(`${name}=${shown}: ${result.error.issues.map((i) => i.message).join('; ')} (${v.doc})`);
     }
   }

@@ -9,6 +9,8 @@ import { authEnv } from './auth';
 import { ozmapEnv } from './ozmap';
 import { portsEnv } from './ports';
 import { sandboxEnv } from './sandbox';
+import { limitsEnv } from './limits';
+import { storeEnv } from './store';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -26,6 +28,8 @@ export const envSections = {
   carsys: carsysEnv,
   customer: customerEnv,
   customerconnect: customerConnectEnv,
+  limits: limitsEnv,
+  store: storeEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;

@@ -1,20 +1,51 @@
 import { join } from 'node:path';
+import type { Logger } from '../logger';
 import { migrate } from './migrate';
 import { createPgliteStore } from './pglite-store';
 import { createPostgresStore } from './postgres-store';
+import { withStoreDeadline } from './store-errors';
 import type { Store } from './store';
 
 export * from './store';
+export { isStoreUnavailable, storeUnavailable } from './store-errors';
 export { migrate, createPgliteStore, createPostgresStore };
 
 export interface StoreConfig {
   DATABASE_URL?: string;
   DATA_DIR: string;
+  DB_POOL_MAX?: number;
+  DB_CONNECT_TIMEOUT_MS?: number;
+  DB_IDLE_TIMEOUT_MS?: number;
+  DB_STATEMENT_TIMEOUT_MS?: number;
+}
+
+/**
+ * Bounds every call of an in-process store (PGlite): it cannot be cut off like a server connection, but
+ * its one connection can be held by a long transaction, and a caller (the Vitec intake) must get its
+ * answer in bounded time. The work itself runs on; the caller gets STORE_UNAVAILABLE.
+ */
+export function withDeadlines(store: Store, ms: number): Store {
+  return {
+    engine: store.engine,
+    query: (sql, params) => withStoreDeadline(store.query(sql, params), ms),
+    transaction: (fn) => withStoreDeadline(store.transaction(fn), ms),
+    close: () => store.close(),
+  };
 }
 
 /** Opens the configured store and brings its schema up to date. `service` names the PGlite folder. */
-export async function openStore(config: StoreConfig, service: string): Promise<Store> {
-  const store = config.DATABASE_URL ? createPostgresStore(config.DATABASE_URL) : await createPgliteStore(join(config.DATA_DIR, service));
+export async function openStore(config: StoreConfig, service: string, log?: Logger): Promise<Store> {
+  const statementTimeoutMs = config.DB_STATEMENT_TIMEOUT_MS ?? 5_000;
+  const store = config.DATABASE_URL
+    ? createPostgresStore(config.DATABASE_URL, {
+        max: config.DB_POOL_MAX,
+        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+        statementTimeoutMs,
+        log,
+      })
+    : await createPgliteStore(join(config.DATA_DIR, service));
   await migrate(store);
-  return store;
+  // PostgreSQL bounds itself (connect, statement and query timeouts); PGlite gets the same bound from outside.
+  return store.engine === 'pglite' ? withDeadlines(store, statementTimeoutMs + 1_000) : store;
 }

@@ -6,4 +6,9 @@ export const sandboxFaultsFromConfig = (c: Config): Partial<Faults> => ({
   latencyMs: c.SANDBOX_LATENCY_MS,
   errorRate: c.SANDBOX_ERROR_RATE,
   malformedRate: c.SANDBOX_MALFORMED_RATE,
+  rateLimitRate: c.SANDBOX_RATE_LIMIT_RATE,
+  retryAfterS: c.SANDBOX_RETRY_AFTER_S,
+  unavailableRate: c.SANDBOX_UNAVAILABLE_RATE,
+  resetRate: c.SANDBOX_RESET_RATE,
+  slowBodyMs: c.SANDBOX_SLOW_BODY_MS,
 });

@@ -11,6 +11,16 @@ export const faultsSchema = z
     malformedRate: z.number().min(0).max(1).default(0),
     /** share of token calls that fail with the vendor's 500 error (0..1) */
     tokenErrorRate: z.number().min(0).max(1).default(0),
+    /** share of data calls answered 429 with `Retry-After: retryAfterS` (0..1) */
+    rateLimitRate: z.number().min(0).max(1).default(0),
+    /** the `Retry-After` of an injected 429 or 503, in seconds */
+    retryAfterS: z.number().int().min(0).max(3600).default(1),
+    /** share of data calls answered 503 with `Retry-After` (0..1) */
+    unavailableRate: z.number().min(0).max(1).default(0),
+    /** share of data calls whose connection is reset (TCP RST) without an answer (0..1) */
+    resetRate: z.number().min(0).max(1).default(0),
+    /** every data answer sends its headers and first half, then waits this long before the rest */
+    slowBodyMs: z.number().int().min(0).max(120_000).default(0),
   })
   .strict();
 export type Faults = z.infer<typeof faultsSchema>;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metricsText } from '../metrics';
 import { createFaultGate, faultsSchema, type Faults } from './faults';
 import { MalformedRequestError, type Route, type SandboxRequest, type SandboxResponse } from './router';
 
@@ -7,6 +8,10 @@ export interface SandboxStats {
   tokenRequests: number;
   dataRequests: number;
   byPath: Record<string, number>;
+  /** data calls whose client went away before the answer was complete (an aborted vendor call) */
+  abortedRequests: number;
+  /** injected faults by kind: rateLimited, unavailable, reset, slowBody, error, malformed */
+  injected: Record<string, number>;
 }
 
 export interface SandboxOptions {
@@ -53,6 +58,17 @@ function send(res: ServerResponse, r: SandboxResponse) {
   res.end(payload);
 }
 
+/** Headers and the first half of the body now, the rest after `pauseMs` (unless the client has gone). */
+async function sendSlowly(res: ServerResponse, r: SandboxResponse, pauseMs: number) {
+  const isText = r.text !== undefined;
+  const payload = Buffer.from(isText ? r.text! : r.body === undefined ? '' : JSON.stringify(r.body));
+  res.writeHead(r.status, { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8', 'content-length': String(payload.length), ...r.headers });
+  const half = Math.floor(payload.length / 2);
+  res.write(payload.subarray(0, half));
+  await sleep(pauseMs);
+  if (!res.destroyed) res.end(payload.subarray(half));
+}
+
 /**
  * The part every vendor sandbox shares: routing, request counting (`GET /__sandbox/stats`,
  * `POST /__sandbox/reset`), injected latency and faults (`GET|POST /__sandbox/faults`), and a
@@ -62,13 +78,20 @@ export async function startSandbox(opts: SandboxOptions, port: number, host = '1
   const initialFaults = faultsSchema.parse(opts.faults ?? {});
   let faults: Faults = { ...initialFaults };
   const gate = createFaultGate();
-  let stats: SandboxStats = { tokenRequests: 0, dataRequests: 0, byPath: {} };
+  const freshStats = (): SandboxStats => ({ tokenRequests: 0, dataRequests: 0, byPath: {}, abortedRequests: 0, injected: {} });
+  let stats = freshStats();
+  const injected = (kind: string) => (stats.injected[kind] = (stats.injected[kind] ?? 0) + 1);
   const maxBody = opts.maxBodyBytes ?? 50 * 1024 * 1024;
 
   const admin = async (method: string, path: string, req: SandboxRequest): Promise<SandboxResponse | undefined> => {
     if (method === 'GET' && path === '/__sandbox/stats') return { status: 200, body: stats };
+    // The sandbox process's own metrics (Node process metrics), for a local Prometheus; not counted.
+    if (method === 'GET' && path === '/__sandbox/metrics') {
+      const m = await metricsText();
+      return { status: 200, text: m.body, headers: { 'content-type': m.contentType } };
+    }
     if (method === 'POST' && path === '/__sandbox/reset') {
-      stats = { tokenRequests: 0, dataRequests: 0, byPath: {} };
+      stats = freshStats();
       faults = { ...initialFaults };
       gate.reset();
       opts.onReset?.();
@@ -137,13 +160,45 @@ export async function startSandbox(opts: SandboxOptions, port: number, host = '1
       const key = `${method} ${url.pathname}`;
       stats.byPath[key] = (stats.byPath[key] ?? 0) + 1;
 
+      const data = matched.kind === 'data';
+      let reset = false;
+      if (data) {
+        const counted = stats;
+        res.once('close', () => {
+          if (!res.writableFinished && !reset) counted.abortedRequests++;
+        });
+      }
       if (faults.latencyMs) await sleep(faults.latencyMs);
       if (matched.kind === 'token' && gate.hit('token-error', faults.tokenErrorRate)) return send(res, opts.errorResponse(500, 'injected token endpoint failure'));
-      if (matched.kind === 'data' && gate.hit('error', faults.errorRate)) return send(res, opts.errorResponse(500, 'injected failure'));
+      if (data && gate.hit('reset', faults.resetRate)) {
+        injected('reset');
+        reset = true;
+        return raw.socket.resetAndDestroy();
+      }
+      const retryAfter = { 'retry-after': String(faults.retryAfterS) };
+      if (data && gate.hit('rate-limit', faults.rateLimitRate)) {
+        injected('rateLimited');
+        const r = opts.errorResponse(429, 'injected rate limit');
+        return send(res, { ...r, headers: { ...r.headers, ...retryAfter } });
+      }
+      if (data && gate.hit('unavailable', faults.unavailableRate)) {
+        injected('unavailable');
+        const r = opts.errorResponse(503, 'injected unavailability');
+        return send(res, { ...r, headers: { ...r.headers, ...retryAfter } });
+      }
+      if (data && gate.hit('error', faults.errorRate)) {
+        injected('error');
+        return send(res, opts.errorResponse(500, 'injected failure'));
+      }
       const result = await matched.handler(req);
-      if (matched.kind === 'data' && result.status < 300 && gate.hit('malformed', faults.malformedRate)) {
+      if (data && result.status < 300 && gate.hit('malformed', faults.malformedRate)) {
+        injected('malformed');
         const full = result.text !== undefined ? String(result.text) : JSON.stringify(result.body);
         return send(res, { status: result.status, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), headers: { 'content-type': 'application/json' } });
+      }
+      if (data && faults.slowBodyMs) {
+        injected('slowBody');
+        return sendSlowly(res, result, faults.slowBodyMs);
       }
       send(res, result);
     } catch (err) {

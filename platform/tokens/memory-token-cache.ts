@@ -1,9 +1,13 @@
+import { LRUCache } from 'lru-cache';
 import type { CachedToken, TokenCache } from './token-cache';
 
-/** The embedded default: one process, so the in-process merge in TokenProvider already prevents stampedes. */
-export function createMemoryTokenCache(now: () => number = Date.now): TokenCache {
-  const tokens = new Map<string, CachedToken>();
-  const locks = new Map<string, number>();
+/**
+ * The embedded default: one process, so the in-process merge in TokenProvider already prevents stampedes.
+ * Bounded: at most `maxEntries` tokens (and locks), the least recently used going first.
+ */
+export function createMemoryTokenCache(now: () => number = Date.now, maxEntries = 10_000): TokenCache {
+  const tokens = new LRUCache<string, CachedToken>({ max: maxEntries });
+  const locks = new LRUCache<string, number>({ max: maxEntries });
   return {
     kind: 'memory',
     async get(key) {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger';
+import { tokenMetrics } from '../metrics';
 import { connectRedis, closeRedis, type RedisClient } from '../redis';
 import { withMemoryFallback } from './fallback-token-cache';
 import { createMemoryTokenCache } from './memory-token-cache';
 import { createRedisTokenCache } from './redis-token-cache';
 import type { TokenCache } from './token-cache';
-import { TokenRejectedError, createTokenProvider, type FetchedToken, type TokenKey } from './token-provider';
+import { TokenRejectedError, createTokenProvider, tokenCacheKey, type FetchedToken, type TokenKey } from './token-provider';
 import { redisUrlForTests } from '../../test/support/services';
 
 const key = (user: string = randomUUID()): TokenKey => ({ vendor: 'test', endpoint: 'http://vendor.test/token', client: 'c1', user });
@@ -23,6 +24,16 @@ function countingFetch(expiresIn = 7200, delayMs = 20) {
   return { fetch, calls: () => calls };
 }
 
+/** This process's token counters for the test vendor, as /metrics reports them. */
+async function counters() {
+  const read = async (c: (typeof tokenMetrics)[keyof typeof tokenMetrics]) => (await c.get()).values.find((v) => v.labels.vendor === 'test')?.value ?? 0;
+  return { hits: await read(tokenMetrics.hits), misses: await read(tokenMetrics.misses), coalesced: await read(tokenMetrics.coalesced), fetches: await read(tokenMetrics.fetches), lockWaits: await read(tokenMetrics.lockWaits) };
+}
+const delta = async (before: Awaited<ReturnType<typeof counters>>) => {
+  const now = await counters();
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - before[k as keyof typeof before]])) as typeof before;
+};
+
 const provider = (cache: TokenCache, now?: () => number) =>
   createTokenProvider({ cache, log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000, now });
 
@@ -31,9 +42,15 @@ describe('token provider (memory cache)', () => {
     const p = provider(createMemoryTokenCache());
     const f = countingFetch();
     const k = key();
+    const before = await counters();
     const tokens = await Promise.all(Array.from({ length: 200 }, () => p.getToken(k, f.fetch)));
     expect(f.calls()).toBe(1);
     expect(new Set(tokens)).toEqual(new Set(['token-1']));
+    // on /metrics: one miss that fetched, 199 callers that joined it
+    expect(await delta(before)).toEqual({ hits: 0, misses: 1, coalesced: 199, fetches: 1, lockWaits: 0 });
+    const cached = await counters();
+    await p.getToken(k, f.fetch);
+    expect(await delta(cached)).toEqual({ hits: 1, misses: 0, coalesced: 0, fetches: 0, lockWaits: 0 });
   });
 
   it('keeps a token for expires_in minus the margin, then fetches a new one', async () => {
@@ -167,9 +184,33 @@ describe.runIf(redisUrl)('token provider (Redis cache)', () => {
     const f = countingFetch(7200, 50);
     const providers = Array.from({ length: 4 }, () => provider(createRedisTokenCache(redis)));
     const k = key();
+    const before = await counters();
     const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => providers[i % 4]!.getToken(k, f.fetch)));
     expect(f.calls()).toBe(1);
     expect(new Set(tokens).size).toBe(1);
+    // each provider's first caller read the cache (miss, or a hit when it came after the store), the other 49
+    // joined it; a provider that missed while another held the lock waited
+    const d = await delta(before);
+    expect(d.fetches).toBe(1);
+    expect(d.coalesced).toBe(196);
+    expect(d.hits + d.misses).toBe(4);
+    expect(d.lockWaits).toBeLessThanOrEqual(d.misses - 1);
+  });
+
+  it('a provider that finds the fetch lock held waits for the token another process stores (a lock wait on /metrics)', async () => {
+    const other = createRedisTokenCache(redis);
+    const k = key();
+    const release = await other.tryLock(tokenCacheKey(k), 5_000);
+    expect(release).toBeTruthy();
+    const before = await counters();
+    const f = countingFetch();
+    const waiting = provider(createRedisTokenCache(redis)).getToken(k, f.fetch);
+    await new Promise((r) => setTimeout(r, 100));
+    await other.set(tokenCacheKey(k), { accessToken: 'from-the-other-process', expiresAt: Date.now() + 60_000 });
+    await release!();
+    expect(await waiting).toBe('from-the-other-process');
+    expect(f.calls()).toBe(0);
+    expect(await delta(before)).toEqual({ hits: 0, misses: 1, coalesced: 0, fetches: 0, lockWaits: 1 });
   });
 
   it('a rejected token is deleted only while it is still the cached one', async () => {

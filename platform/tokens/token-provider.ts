@@ -1,6 +1,7 @@
+import { detachedFromCaller } from '../call-scope';
 import { ErrorCode, VendorError } from '../errors';
 import type { Logger } from '../logger';
-import { count } from '../metrics';
+import { tokenMetrics } from '../metrics';
 import type { CachedToken, TokenCache } from './token-cache';
 
 /** Identifies one credential. The secret is deliberately not part of it: keys show up in Redis. */
@@ -63,16 +64,20 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
   async function fetchUnderLock(key: TokenKey, id: string, fetch: () => Promise<FetchedToken>): Promise<string> {
     const deadline = now() + lockWaitMs;
     let pause = 10;
+    let first = true;
     for (;;) {
       const cached = await cache.get(id);
+      if (first) (cached ? tokenMetrics.hits : tokenMetrics.misses).inc({ vendor: key.vendor });
       if (cached) return cached.accessToken;
       const release = await cache.tryLock(id, lockTtlMs);
+      if (!release && first) tokenMetrics.lockWaits.inc({ vendor: key.vendor });
+      first = false;
       if (release) {
         try {
           // Another process may have stored a token between our read and our lock.
           const again = await cache.get(id);
           if (again) return again.accessToken;
-          count(`tokens.${key.vendor}.fetches`);
+          tokenMetrics.fetches.inc({ vendor: key.vendor });
           log.info('fetching vendor token', { vendor: key.vendor, client: key.client, user: key.user });
           const fetched = await fetch();
           const token = lifetime(fetched);
@@ -85,7 +90,7 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
       if (now() >= deadline) {
         // The holder is stuck or gone: bounded wait, then serve the caller with a token of our own.
         log.warn('token lock wait exceeded; fetching without the lock', { vendor: key.vendor, waitedMs: lockWaitMs });
-        count(`tokens.${key.vendor}.fetches`);
+        tokenMetrics.fetches.inc({ vendor: key.vendor });
         const token = lifetime(await fetch());
         await cache.set(id, token);
         return token.accessToken;
@@ -98,8 +103,12 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
   async function getToken(key: TokenKey, fetch: () => Promise<FetchedToken>): Promise<string> {
     const id = tokenCacheKey(key);
     const inFlight = pending.get(id);
-    if (inFlight) return inFlight;
-    const p = fetchUnderLock(key, id, fetch).finally(() => pending.delete(id));
+    if (inFlight) {
+      tokenMetrics.coalesced.inc({ vendor: key.vendor });
+      return inFlight;
+    }
+    // Shared by every concurrent caller: not aborted when the caller that started it goes away.
+    const p = detachedFromCaller(() => fetchUnderLock(key, id, fetch)).finally(() => pending.delete(id));
     pending.set(id, p);
     return p;
   }
@@ -115,7 +124,7 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
     } catch (err) {
       if (!(err instanceof TokenRejectedError)) throw err;
       log.warn('vendor rejected a cached token; dropping it and retrying once', { vendor: key.vendor, reason: err.detail });
-      count(`tokens.${key.vendor}.rejected`);
+      tokenMetrics.rejections.inc({ vendor: key.vendor });
       await invalidate(key, token);
       const fresh = await getToken(key, fetch);
       try {

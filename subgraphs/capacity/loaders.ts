@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import { notFound } from '../../platform/errors';
 import type { CustomerConnectClient } from '../../vendors/customerconnect/client';
 import { CC_MAX_USERIDS_PER_READ, type CcCapacityDay } from '../../vendors/customerconnect/types';
@@ -22,7 +22,7 @@ export interface CapacityLoaders {
  * does not know fails alone; a failed call fails only the keys it carried.
  */
 export function createCapacityLoaders(cc: CustomerConnectClient): CapacityLoaders {
-  const loader = new DataLoader<CapacityKey, CcCapacityDay[], string>(
+  const loader = new MeasuredDataLoader<CapacityKey, CcCapacityDay[], string>('capacity.capacity', 
     async (keys) => {
       const byRange = new Map<string, string[]>();
       for (const { userid, from, to } of keys) {

@@ -45,7 +45,8 @@ export type Mutation = {
    * BAD_USER_INPUT (nothing is sent) for: an empty list, an invalid date, a date twice (overlapping
    * days), overlapping or inverted opening intervals, negative or fractional minutes, more booked than
    * available minutes, the same work type (and mechanic) twice on one day. A workshop CustomerConnect
-   * does not know is NOT_FOUND.
+   * does not know is NOT_FOUND. Needs the `capacity:write` scope and a grant for the workshop (FORBIDDEN
+   * otherwise, before anything is sent).
    */
   publishCapacity: PublishCapacityResult;
 };

@@ -1,3 +1,4 @@
+import { requireGrant } from '../../platform/access';
 import { NonNegativeIntResolver } from 'graphql-scalars';
 import { badInput } from '../../platform/errors';
 import { DateScalar } from '../../platform/scalars';
@@ -27,8 +28,10 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    async publishCapacity(_, { workshopId, days }, { customerConnect, loaders }) {
+    async publishCapacity(_, { workshopId, days }, { customerConnect, loaders, caller }) {
       const userid = workshopUserid(workshopId, 'workshopId');
+      // Only a workshop the caller is granted: refused before anything reaches CustomerConnect.
+      requireGrant(caller, 'workshops', userid, 'publishCapacity');
       const outcome = await customerConnect.publishCapacity(userid, publishableDays(days));
       // The result may read the calendar back in the same request: never from a pre-publish cache.
       loaders.forget();

@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '../../platform/caller-identity';
+import type { CallerIdentity, VerifyFailure } from '../../platform/caller-identity';
 import type { Feasibility } from './feasibility';
 import type { CoverageLoaders } from './loaders';
 import type { Reservations } from './reservations';
@@ -13,4 +13,6 @@ export interface CoverageContext {
   now: () => Date;
   /** the caller the gateway authenticated (signed header); undefined when none or forged */
   caller?: CallerIdentity;
+  /** why a present caller header was refused (the request then gets nothing) */
+  callerProblem?: VerifyFailure;
 }

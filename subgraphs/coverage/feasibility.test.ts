@@ -120,7 +120,7 @@ describe('coverage: plans and their OZmap region tags', () => {
 
   it('only an admin may change a plan: none is UNAUTHENTICATED, a partner without the role FORBIDDEN', async () => {
     const change = `mutation { setCoveragePlan(code: "FIBRA_1G", name: "Hijacked", regionTags: []) { code } }`;
-    expect((await cov.query(change)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect((await cov.query(change, {}, {})).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect((await cov.query(change, {}, asPartner())).errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const forged = { 'x-switchboard-caller': asAdmin()['x-switchboard-caller']!.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')) };
     expect((await cov.query(change, {}, forged)).errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
@@ -173,7 +173,9 @@ describe('coverage: address and errors', () => {
   it('maps an OZmap outage to a coded upstream error', async () => {
     await fetch(`${sb.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 1 }) });
     const r = await cov.query(COVERAGE, { input: DEMO_CENTER });
-    expect(r.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', vendor: 'ozmap', status: 500 });
+    // the code says what happened; the vendor, its status and its words are in the log only
+    expect(r.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_ERROR' });
+    expect(r.errors![0]!.message).not.toMatch(/ozmap|500|http/i);
   });
 
   it('resolves FibreBox references in one batched OZmap call', async () => {

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import { notFound } from '../../platform/errors';
 import type { OzmapClient } from '../../vendors/ozmap/client';
 import type { OzmapBox } from '../../vendors/ozmap/types';
@@ -13,7 +14,7 @@ const MAX_BATCH = 200;
 /** Built per request, so nothing loaded for one caller is served to another. Errors are per box. */
 export function createCoverageLoaders(ozmap: OzmapClient): CoverageLoaders {
   return {
-    box: new DataLoader<string, OzmapBox>(
+    box: new MeasuredDataLoader<string, OzmapBox>('coverage.box', 
       async (ids) => {
         const page = await ozmap.listBoxes({ filter: [{ property: 'id', operator: 'in', value: [...ids] }], select: ['name', 'address', 'coords', 'implanted'], limit: ids.length });
         const byId = new Map(page.rows.map((b) => [b.id, b]));

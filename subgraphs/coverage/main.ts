@@ -1,24 +1,28 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { hostname } from 'node:os';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { tokenProviderFromConfig } from '../../platform/tokens';
 import { createOzmapClient } from '../../vendors/ozmap/client';
+import { deleteEndedReservations } from './retention';
 import { createCoverageSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('coverage', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'coverage');
+  const store = await openStore(config, 'coverage', log);
   const http = createHttpClient({
     vendor: 'ozmap',
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    connections: config.UPSTREAM_CONNECTIONS,
+    ...upstreamOptionsFromConfig(config),
+    log,
   });
   const useLogin = Boolean(config.OZMAP_LOGIN && config.OZMAP_PASSWORD);
   const ozmap = createOzmapClient({
@@ -45,8 +49,13 @@ try {
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
     },
   });
-  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: subgraph.ready }, config.COVERAGE_PORT);
+  const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.COVERAGE_PORT, config.BIND_ADDRESS);
   subgraph.sweeper.start();
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [{ name: 'coverage_reservations', run: () => deleteEndedReservations(store, config.RESERVATION_RETENTION_DAYS) }],
+  });
   log.info('Coverage subgraph listening', {
     url: server.url,
     ozmap: ozmap.baseUrl,
@@ -55,6 +64,7 @@ try {
     reservationDays: config.COVERAGE_RESERVATION_DAYS,
   });
   onShutdown(log, async () => {
+    await retention.stop();
     await subgraph.sweeper.stop();
     await server.close();
     await http.close();

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { pointInPolygon, type LatLng } from '../../platform/geo';
 import type { OzmapClient } from '../../vendors/ozmap/client';
 import type { OzmapRegion } from '../../vendors/ozmap/types';
@@ -14,8 +15,9 @@ export const inAnyRegion = (p: LatLng, regions: OzmapRegion[]) => regions.some((
  * process keeps the regions of a tag set for `ttlMs`, and concurrent misses share one fetch.
  * `ttlMs` 0 asks OZmap every time.
  */
-export function createPlanRegions(ozmap: OzmapClient, ttlMs: number, now: () => number = Date.now): PlanRegions {
-  const cache = new Map<string, { at: number; regions: Promise<OzmapRegion[]> }>();
+export function createPlanRegions(ozmap: OzmapClient, ttlMs: number, now: () => number = Date.now, maxEntries = 1_000): PlanRegions {
+  // one entry per tag set asked for: bounded, the least recently used going first
+  const cache = new LRUCache<string, { at: number; regions: Promise<OzmapRegion[]> }>({ max: maxEntries });
 
   async function fetchRegions(tagNames: string[]): Promise<OzmapRegion[]> {
     const tags = await ozmap.listTags({ filter: [{ property: 'name', operator: 'in', value: tagNames }], select: ['name'], limit: 500 });

@@ -128,7 +128,7 @@ export function defineReservationSuite(engine: Engine) {
     });
 
     it('the database lets one live reservation hold a port, and frees the hold when it ends', async () => {
-      const base = { boxId: box('CTO-CEN-DEMO-02').id, boxName: 'CTO-CEN-DEMO-02', splitterId: 'spl-1', portIndex: 8, plan: null, prospect: prospect(), createdAt: clock.now(), expiresAt: clock.now(), leaseUntil: clock.now(), owner: 't' };
+      const base = { boxId: box('CTO-CEN-DEMO-02').id, boxName: 'CTO-CEN-DEMO-02', splitterId: 'spl-1', portIndex: 8, plan: null, prospect: prospect(), createdAt: clock.now(), expiresAt: clock.now(), leaseUntil: clock.now(), owner: 't', reservedBy: 'partner:conecte' };
       const first = await cov.store.insertReserving({ ...base, id: '00000000-0000-4000-8000-000000000001' });
       expect(first?.status).toBe('reserving');
       expect(await cov.store.insertReserving({ ...base, id: '00000000-0000-4000-8000-000000000002' })).toBeUndefined();

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { hasScope, Scope } from '../../platform/access';
+import type { CallerIdentity } from '../../platform/caller-identity';
 import { AppError, ErrorCode, VendorError, badInput, conflict, notFound } from '../../platform/errors';
 import { isValidLatLng } from '../../platform/geo';
 import type { Logger } from '../../platform/logger';
@@ -21,6 +23,13 @@ export interface ReservationOptions {
   /** names this process in lease_owner */
   instanceId: string;
 }
+
+/** How a reservation records its caller: `partner:<id>` or `user:<sub>`. */
+export const reserverOf = (caller: CallerIdentity) => `${caller.kind}:${caller.id}`;
+
+/** Only the caller that reserved, or an admin, reads, confirms or cancels a reservation. */
+export const ownsReservation = (caller: CallerIdentity | undefined | null, row: Pick<ReservationRow, 'reservedBy'>) =>
+  Boolean(caller && (hasScope(caller, Scope.ADMIN) || (row.reservedBy !== null && row.reservedBy === reserverOf(caller))));
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -90,7 +99,7 @@ export function createReservations(opts: ReservationOptions) {
     return splitters.flatMap((s) => s.ports.filter((p) => !p.blocked && !busy.has(`${s.id}#${p.index}`)).map((p) => ({ splitter: s, port: p.index })));
   }
 
-  async function reservePort(boxIdInput: string, prospectInput: ProspectInput, planCode?: string | null): Promise<ReservationRow> {
+  async function reservePort(boxIdInput: string, prospectInput: ProspectInput, planCode: string | null | undefined, reservedBy: string): Promise<ReservationRow> {
     const boxId = validateBoxId(boxIdInput);
     const prospect = validateProspect(prospectInput);
     const plan = planCode ? await requirePlan(store, planCode) : null;
@@ -116,6 +125,7 @@ export function createReservations(opts: ReservationOptions) {
         expiresAt: new Date(created.getTime() + opts.reservationDays * DAY_MS),
         leaseUntil: lease(),
         owner,
+        reservedBy,
       });
       if (!row) continue; // another prospect holds this port through us: try the next one
       let property: OzmapProperty;
@@ -148,18 +158,19 @@ export function createReservations(opts: ReservationOptions) {
     throw conflict(`box ${box.name} has no free port left`, { boxId, reason: 'NO_FREE_PORTS' });
   }
 
-  async function requireReservation(idInput: string): Promise<ReservationRow> {
+  /** The reservation when `caller` may act on it (see ownsReservation); another caller's is NOT_FOUND, as if absent. */
+  async function requireReservation(idInput: string, caller: CallerIdentity | undefined): Promise<ReservationRow> {
     const id = validateReservationId(idInput);
     const row = await store.get(id);
-    if (!row) throw notFound(`no reservation ${id}`, { id });
+    if (!row || !ownsReservation(caller, row)) throw notFound(`no reservation ${id}`, { id });
     return row;
   }
 
   const stateConflict = (row: ReservationRow, action: string) =>
     conflict(`reservation ${row.id} is ${row.status}${row.status === 'reserved' && row.expiresAt <= now() ? ` and expired at ${row.expiresAt.toISOString()}` : ''}: it cannot be ${action}`, { id: row.id, status: row.status.toUpperCase() });
 
-  async function confirmReservation(idInput: string): Promise<ReservationRow> {
-    const row = await requireReservation(idInput);
+  async function confirmReservation(idInput: string, caller: CallerIdentity | undefined): Promise<ReservationRow> {
+    const row = await requireReservation(idInput, caller);
     if (row.status === 'confirmed') return row;
     const claimed = await store.claim(row.id, 'reserved', 'confirming', owner, lease(), { notExpiredAt: now() });
     if (!claimed) throw stateConflict((await store.get(row.id))!, 'confirmed');
@@ -180,8 +191,8 @@ export function createReservations(opts: ReservationOptions) {
     return done;
   }
 
-  async function cancelReservation(idInput: string): Promise<ReservationRow> {
-    const row = await requireReservation(idInput);
+  async function cancelReservation(idInput: string, caller: CallerIdentity | undefined): Promise<ReservationRow> {
+    const row = await requireReservation(idInput, caller);
     if (row.status === 'cancelled' || row.status === 'expired' || row.status === 'failed') return row;
     const claimed = await store.claim(row.id, 'reserved', 'cancelling', owner, lease());
     if (!claimed) throw stateConflict((await store.get(row.id))!, 'cancelled');

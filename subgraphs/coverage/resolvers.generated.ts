@@ -137,6 +137,7 @@ export type PortReservation = {
   status: ReservationStatus;
 };
 
+/** Who a port is reserved for. Personal data: needs the `personal:read` scope (and only the reserving partner or an admin reads it). */
 export type Prospect = {
   __typename?: 'Prospect';
   address: Scalars['String']['output'];
@@ -167,6 +168,7 @@ export type Query = {
   coverage: Coverage;
   /** The plans on sale and the OZmap region tags that restrict each one */
   coveragePlans: Array<CoveragePlan>;
+  /** A reservation the caller made (any, for `admin`); null when it does not exist or belongs to another partner. */
   portReservation?: Maybe<PortReservation>;
 };
 

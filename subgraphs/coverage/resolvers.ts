@@ -4,7 +4,8 @@ import { scalarResolvers } from '../../platform/scalars';
 import type { OzmapBox } from '../../vendors/ozmap/types';
 import type { CoverageContext } from './context';
 import type { FibreBoxRef } from './mappers';
-import { validateReservationId } from './reservations';
+import { ownsReservation, reserverOf, validateReservationId } from './reservations';
+import { requireCaller } from '../../platform/access';
 import type { ReservationStatus, Resolvers } from './resolvers.generated';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -23,14 +24,16 @@ export const resolvers: Resolvers = {
   Query: {
     coverage: (_, { input }, { feasibility }) => feasibility.check(input),
     coveragePlans: (_, __, { store }) => store.listPlans(),
-    async portReservation(_, { id }, { store }) {
-      return (await store.get(validateReservationId(id))) ?? null;
+    // Another partner's reservation is null, as if it did not exist (its existence is that partner's business).
+    async portReservation(_, { id }, { store, caller }) {
+      const row = await store.get(validateReservationId(id));
+      return row && ownsReservation(caller, row) ? row : null;
     },
   },
   Mutation: {
-    reservePort: (_, { boxId, prospect, plan }, { reservations }) => reservations.reservePort(boxId, prospect, plan),
-    confirmReservation: (_, { id }, { reservations }) => reservations.confirmReservation(id),
-    cancelReservation: (_, { id }, { reservations }) => reservations.cancelReservation(id),
+    reservePort: (_, { boxId, prospect, plan }, { reservations, caller }) => reservations.reservePort(boxId, prospect, plan, reserverOf(requireCaller(caller, 'reservePort'))),
+    confirmReservation: (_, { id }, { reservations, caller }) => reservations.confirmReservation(id, caller),
+    cancelReservation: (_, { id }, { reservations, caller }) => reservations.cancelReservation(id, caller),
     // Plans decide where every prospect can buy: changing one is an operator's act, not a partner's.
     async setCoveragePlan(_, { code, name, regionTags }, { store, now, caller }) {
       requireRole(caller, 'admin', 'setCoveragePlan');
@@ -63,7 +66,10 @@ export const resolvers: Resolvers = {
     },
   },
   PortReservation: {
-    __resolveReference: async (ref, { store }) => (await store.get(validateReservationId(ref.id))) ?? null,
+    __resolveReference: async (ref, { store, caller }) => {
+      const row = await store.get(validateReservationId(ref.id));
+      return row && ownsReservation(caller, row) ? row : null;
+    },
     status: (r) => r.status.toUpperCase() as ReservationStatus,
     box: (r) => ({ id: r.boxId, name: r.boxName }),
     createdAt: (r) => iso(r.createdAt)!,

@@ -36,11 +36,13 @@ export interface ReservationRow {
   leaseOwner: string | null;
   attempts: number;
   lastError: string | null;
+  /** `partner:<id>` or `user:<sub>` of the caller that reserved; null for rows older than ownership */
+  reservedBy: string | null;
 }
 
 const COLUMNS = `id::text AS id, status, box_id AS "boxId", box_name AS "boxName", splitter_id AS "splitterId", port_index AS "portIndex",
   property_id AS "propertyId", plan, prospect, created_at AS "createdAt", expires_at AS "expiresAt", confirmed_at AS "confirmedAt",
-  ended_at AS "endedAt", lease_until AS "leaseUntil", lease_owner AS "leaseOwner", attempts, last_error AS "lastError"`;
+  ended_at AS "endedAt", lease_until AS "leaseUntil", lease_owner AS "leaseOwner", attempts, last_error AS "lastError", reserved_by AS "reservedBy"`;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
@@ -56,6 +58,8 @@ export interface NewReservation {
   expiresAt: Date;
   leaseUntil: Date;
   owner: string;
+  /** the caller that reserves (see ReservationRow.reservedBy) */
+  reservedBy: string;
 }
 
 /** Plans and reservations in the shared store; every time comes from the caller, so tests control the clock. */
@@ -90,9 +94,9 @@ export function createCoverageStore(store: Store) {
       try {
         return await one(
           store,
-          `INSERT INTO coverage_reservations (id, status, box_id, box_name, splitter_id, port_index, plan, prospect, created_at, expires_at, lease_until, lease_owner, attempts)
-           VALUES ($1, 'reserving', $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, 1) RETURNING ${COLUMNS}`,
-          [r.id, r.boxId, r.boxName, r.splitterId, r.portIndex, r.plan, JSON.stringify(r.prospect), r.createdAt, r.expiresAt, r.leaseUntil, r.owner],
+          `INSERT INTO coverage_reservations (id, status, box_id, box_name, splitter_id, port_index, plan, prospect, created_at, expires_at, lease_until, lease_owner, attempts, reserved_by)
+           VALUES ($1, 'reserving', $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, 1, $12) RETURNING ${COLUMNS}`,
+          [r.id, r.boxId, r.boxName, r.splitterId, r.portIndex, r.plan, JSON.stringify(r.prospect), r.createdAt, r.expiresAt, r.leaseUntil, r.owner, r.reservedBy],
         );
       } catch (err) {
         if (isUniqueViolation(err)) return undefined;

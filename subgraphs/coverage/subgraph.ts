@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { enforceAccessDirectives } from '../../platform/access-directives';
 import { callerFromHeader, callerHeaderOf } from '../../platform/caller-identity';
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -54,7 +55,7 @@ export function createCoverageSubgraph(opts: CoverageSubgraphOptions) {
   const reservations = createReservations({ ozmap, store, regions, log, now, reservationDays: settings.reservationDays, leaseMs: settings.leaseMs, instanceId });
   const sweeper = createSweeper({ ozmap, store, log, now, instanceId, leaseMs: settings.leaseMs, intervalMs: settings.sweepIntervalMs });
   return {
-    schema: buildSubgraphSchema([{ typeDefs: coverageTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: coverageTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
     context: (req: IncomingMessage): CoverageContext => ({
       loaders: createCoverageLoaders(ozmap),
       feasibility,

@@ -16,7 +16,7 @@ import { createCoverageSubgraph, type CoverageSettings } from './subgraph';
 export const TEST_SIGNING_SECRET = 'coverage-test-signing-secret';
 /** The signed caller header the gateway would send for an operator with the admin role. */
 export const asAdmin = () => ({ [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'ops', customers: [], roles: ['admin'] }, TEST_SIGNING_SECRET) });
-export const asPartner = () => ({ [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'conecte', customers: [], roles: [] }, TEST_SIGNING_SECRET) });
+export const asPartner = (id = 'conecte') => ({ [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id, customers: [], roles: [], scopes: ['coverage:reserve', 'personal:read'] }, TEST_SIGNING_SECRET) });
 
 /** A clock tests move by hand: reservations expire in days, tests take milliseconds. */
 export function createTestClock(start = new Date('2026-03-02T12:00:00Z')) {
@@ -71,7 +71,8 @@ export async function startCoverageInstance(opts: { ozmapOrigin: string; store: 
     ...subgraph,
     ozmap,
     url: server.url,
-    query: <T = Record<string, any>>(q: string, vars?: Record<string, unknown>, headers?: Record<string, string>) => gql<T>(server.url, q, vars, headers),
+    /** as the reserving partner `conecte` unless headers are given (`{}`: anonymous) */
+    query: <T = Record<string, any>>(q: string, vars?: Record<string, unknown>, headers: Record<string, string> = asPartner()) => gql<T>(server.url, q, vars, headers),
     async close() {
       await subgraph.sweeper.stop();
       await server.close();

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import type { MmpBlacklistEntry } from '../../vendors/mmp/adherents-types';
@@ -42,9 +43,10 @@ export interface BlacklistCache {
  * refresh fails and an expired copy exists, the expired copy is served (a day-old opt-out list is better
  * than no answer) and the next request tries again.
  */
-export function createBlacklistCache(opts: { ttlMs: number; fetch: (network: string) => Promise<MmpBlacklistEntry[]>; log: Logger; now?: () => number }): BlacklistCache {
+export function createBlacklistCache(opts: { ttlMs: number; fetch: (network: string) => Promise<MmpBlacklistEntry[]>; log: Logger; now?: () => number; maxNetworks?: number }): BlacklistCache {
   const now = opts.now ?? Date.now;
-  const held = new Map<string, BlacklistIndex>();
+  // one whole blacklist per entry: bounded by count, the least recently used network going first
+  const held = new LRUCache<string, BlacklistIndex>({ max: opts.maxNetworks ?? 100 });
   const pending = new Map<string, Promise<BlacklistIndex>>();
   return {
     get(network) {

@@ -2,22 +2,9 @@ import type { MmpBlacklistEntry } from '../../vendors/mmp/adherents-types';
 import { emailKey, phoneKey, type BlacklistIndex } from './blacklist-cache';
 import type { CustomerModel } from './mappers';
 
-export type PrivacyFlag = 'MOBILE_PHONE' | 'BUSINESS_PHONE' | 'PHONE' | 'EMAIL' | 'POST';
-
-/** MMP `viePrivee`: `telephone mobile | telephone professionnel | email` → flags; unknown words are ignored. */
-export function parsePrivacy(viePrivee: string | null | undefined): PrivacyFlag[] {
-  const out = new Set<PrivacyFlag>();
-  for (const raw of (viePrivee ?? '').split('|')) {
-    const w = raw.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
-    if (!w) continue;
-    if (w.includes('mobile') || w.includes('portable')) out.add('MOBILE_PHONE');
-    else if (w.includes('professionnel')) out.add('BUSINESS_PHONE');
-    else if (w.startsWith('telephone') || w === 'fixe') out.add('PHONE');
-    else if (w.includes('mail')) out.add('EMAIL');
-    else if (w.includes('courrier') || w.includes('adresse') || w.includes('postal')) out.add('POST');
-  }
-  return [...out];
-}
+// Parsed in platform/ because the Vehicle subgraph withholds the same private channels.
+export { parsePrivacy, type PrivacyFlag } from '../../platform/private-contact';
+import { parsePrivacy, type PrivacyFlag } from '../../platform/private-contact';
 
 export interface ContactPreferences {
   sms: boolean;

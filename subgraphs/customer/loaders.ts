@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import { ErrorCode, VendorError } from '../../platform/errors';
 import { displayPlate } from '../../platform/plates';
 import type { CarsysWorkOrderStore, PersonKey, StoredPerson, StoredWorkOrder } from '../../vendors/carsys/work-order-store';
@@ -32,7 +33,7 @@ export interface CustomerLoaders {
  * one batch.
  */
 export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
-  const mmpClients = new DataLoader<string, MmpClientRecord[]>(
+  const mmpClients = new MeasuredDataLoader<string, MmpClientRecord[]>('customer.mmpClients', 
     // MMP has no batch endpoint: one call per distinct plate, run together; DataLoader already removed repeats.
     (plates) =>
       Promise.all(
@@ -46,11 +47,11 @@ export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
       ),
     { maxBatchSize: 100 },
   );
-  const workOrders = new DataLoader<string, StoredWorkOrder[]>(async (plates) => {
+  const workOrders = new MeasuredDataLoader<string, StoredWorkOrder[]>('customer.workOrders', async (plates) => {
     const byPlate = await c.carsys.workOrdersByPlates(plates);
     return plates.map((p) => byPlate.get(p) ?? []);
   });
-  const persons = new DataLoader<PersonKey, StoredPerson | null, string>(
+  const persons = new MeasuredDataLoader<PersonKey, StoredPerson | null, string>('customer.persons', 
     async (keys) => {
       const found = await c.carsys.personsByKeys(keys);
       return keys.map((k) => found.get(personKeyOf(k)) ?? null);

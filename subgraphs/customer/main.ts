@@ -1,5 +1,9 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { openStore } from '../../platform/db';
+import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
+import { pruneCarsysRows } from '../../vendors/carsys/work-order-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { mmpClientFromConfig } from '../../vendors/mmp/from-config';
@@ -9,7 +13,7 @@ const { config, log } = bootstrap('customer', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'customer');
+  const store = await openStore(config, 'customer', log);
   // Same account and token key as the Vehicle subgraph: with Redis, both processes share one MMP token.
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createCustomerSubgraph({
@@ -17,16 +21,30 @@ try {
     mmpNetwork: config.MMP_RESEAU,
     store,
     log,
+    signingSecret: config.GATEWAY_SIGNING_SECRET,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
-    importLimits: { maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES, maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES },
+    importLimits: {
+      maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES,
+      maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES,
+      maxUncompressedBytes: config.CUSTOMER_IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxRatio: config.CUSTOMER_IMPORT_MAX_RATIO,
+    },
+    importIdempotency: { retentionMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_RETENTION_S * 1000, pendingLeaseMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_LEASE_S * 1000 },
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(
-    { name: 'customer', log, ...subgraph, ready: () => store.query('SELECT 1').then(() => true) },
+    { name: 'customer', log, ...subgraph, ready: dependencyReadiness({ store, redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) },
     config.CUSTOMER_PORT,
+    config.BIND_ADDRESS,
   );
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [{ name: 'carsys', run: () => pruneCarsysRows(store, config.CARSYS_RETENTION_DAYS) }],
+  });
   log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {
+    await retention.stop();
     await server.close();
     await http.close();
     await store.close();

@@ -100,6 +100,12 @@ export type Customer = {
   source: CustomerSource;
   /** Civility as the source writes it (`Mr`, `Mme`, `Dhr.`, `Mevr.`) */
   title?: Maybe<Scalars['String']['output']>;
+  /**
+   * Contact fields returned as null because the customer declared that channel private (MMP `viePrivee`)
+   * and the caller does not hold the `personal-private:read` scope, as paths: `privateContact.mobile`,
+   * `privateContact.phone`, `privateContact.email`, `address`. Empty when nothing was withheld.
+   */
+  withheld: Array<Scalars['String']['output']>;
 };
 
 export type CustomerAddress = {
@@ -159,6 +165,7 @@ export type MmpCampaign = {
   predictionDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/** A reminded client of a campaign. Personal data: needs the `personal:read` scope. */
 export type MmpCampaignClient = {
   __typename?: 'MmpCampaignClient';
   campaign: MmpCampaign;
@@ -216,6 +223,8 @@ export type MmpImportResult = {
   entries: Scalars['NonNegativeInt']['output'];
   /** MMP's message, e.g. `Le fichier a été importé avec succès.` */
   message: Scalars['String']['output'];
+  /** True when this is the stored result of an earlier import with the same `idempotencyKey` (MMP was not called again). */
+  replayed: Scalars['Boolean']['output'];
   success: Scalars['Boolean']['output'];
 };
 
@@ -232,6 +241,7 @@ export type Mutation = {
 
 export type MutationImportMmpClientsAndInvoicesArgs = {
   file: Scalars['Upload']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   organizationId: Scalars['String']['input'];
 };
 
@@ -265,12 +275,12 @@ export type QueryMmpCampaignClientsArgs = {
 /** A vehicle, joined on its normalised plate. The Customer subgraph adds who it belongs to and its Carsys work orders. */
 export type Vehicle = {
   __typename?: 'Vehicle';
-  /** Carsys work orders of this plate, newest appointment first. */
-  appointments: Array<CarsysAppointment>;
+  /** Carsys work orders of this plate from the dealers the caller is granted, newest appointment first. Needs `workorders:read`. `null` with a coded error when this service fails. */
+  appointments?: Maybe<Array<CarsysAppointment>>;
   /** Contractor (contractant, e.g. the leasing customer) on the most recent Carsys work order. */
   contractor?: Maybe<Customer>;
-  /** The MMP clients attached to this plate (MMP `client`), with their contact preferences. */
-  customers: Array<Customer>;
+  /** The MMP clients attached to this plate (MMP `client`), with their contact preferences. `null` with a coded error when MMP or this service fails: the vehicle's other facts are still served. */
+  customers?: Maybe<Array<Customer>>;
   /** Driver (bestuurder) on the most recent Carsys work order. */
   driver?: Maybe<Customer>;
   /** Owner (eigenaar) on the most recent Carsys work order of this plate. */
@@ -471,6 +481,7 @@ export type CustomerResolvers<ContextType = CustomerContext, ParentType extends 
   privateContact?: Resolver<ResolversTypes['CustomerContactChannels'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['CustomerSource'], ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -569,6 +580,7 @@ export type MmpImportResultResolvers<ContextType = CustomerContext, ParentType e
   bytes?: Resolver<ResolversTypes['NonNegativeInt'], ParentType, ContextType>;
   entries?: Resolver<ResolversTypes['NonNegativeInt'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -592,9 +604,9 @@ export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTyp
 
 export type VehicleResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Vehicle'] = ResolversParentTypes['Vehicle']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vehicle']>, { __typename: 'Vehicle' } & GraphQLRecursivePick<ParentType, {"plate":true}>, ContextType>;
-  appointments?: Resolver<Array<ResolversTypes['CarsysAppointment']>, ParentType, ContextType>;
+  appointments?: Resolver<Maybe<Array<ResolversTypes['CarsysAppointment']>>, ParentType, ContextType>;
   contractor?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
-  customers?: Resolver<Array<ResolversTypes['Customer']>, ParentType, ContextType>;
+  customers?: Resolver<Maybe<Array<ResolversTypes['Customer']>>, ParentType, ContextType>;
   driver?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   plate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -1,4 +1,7 @@
+import { detachedFromCaller } from '../../platform/call-scope';
+import { hasGrant, requireGrant } from '../../platform/access';
 import { badInput } from '../../platform/errors';
+import { withheldContactFields } from '../../platform/private-contact';
 import { normalisePlate } from '../../platform/plates';
 import { scalarResolvers } from '../../platform/scalars';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
@@ -29,18 +32,28 @@ const UploadScalar = new GraphQLScalarType({
 type Role = 'owner' | 'driver' | 'contractor';
 const roleId = (w: StoredWorkOrder, role: Role) => (role === 'owner' ? w.ownerId : role === 'driver' ? w.driverId : w.contractorId);
 
+/** A Carsys person, only from a dealer the caller is granted (another dealer's people do not exist for it). */
 async function person(ctx: CustomerContext, dealerId: string, personId: string | null): Promise<CustomerModel | null> {
-  if (!personId) return null;
+  if (!personId || !hasGrant(ctx.caller, 'dealers', dealerId)) return null;
   const p = await ctx.loaders.persons.load({ dealerId, personId });
   return p ? customerFromCarsys(dealerId, p) : null;
 }
 
 /** The person in `role` on the newest work order of the plate (by appointment date) that names one. */
 async function latestInRole(ctx: CustomerContext, plate: string, role: Role): Promise<CustomerModel | null> {
-  const orders = await ctx.loaders.workOrders.load(plate);
+  const orders = await grantedWorkOrders(ctx, plate);
   const w = orders.find((o) => roleId(o, role));
   return w ? person(ctx, w.dealerId, roleId(w, role)) : null;
 }
+
+/** The plate's Carsys work orders from the dealers the caller is granted. */
+async function grantedWorkOrders(ctx: CustomerContext, plate: string): Promise<StoredWorkOrder[]> {
+  return (await ctx.loaders.workOrders.load(plate)).filter((w) => hasGrant(ctx.caller, 'dealers', w.dealerId));
+}
+
+/** A contact value, or null when the customer keeps that channel private from this caller. */
+const unlessWithheld = (c: CustomerModel, ctx: CustomerContext, field: 'mobile' | 'phone' | 'email' | 'address') =>
+  !withheldContactFields(c.mmp?.viePrivee, ctx.caller).has(field);
 
 async function mmpCustomers(ctx: CustomerContext, plate: string): Promise<CustomerModel[]> {
   const clients = await ctx.loaders.mmpClients.load(plate);
@@ -70,18 +83,26 @@ export const resolvers: Resolvers = {
       if (parsed.network !== ctx.clients.mmpNetwork) return null;
       return (await mmpCustomers(ctx, normalisePlate(parsed.plate))).find((c) => c.id === id) ?? null;
     },
-    mmpCampaignClients: (_, args, ctx) => campaignClientConnection(ctx.adherents, args),
+    mmpCampaignClients: (_, args, ctx) => {
+      // A point of sale's whole client list: only for a caller granted that point of sale.
+      requireGrant(ctx.caller, 'mmpPointsOfSale', args.codePdv, 'mmpCampaignClients');
+      return campaignClientConnection(ctx.adherents, args);
+    },
   },
   Mutation: {
-    async importMmpClientsAndInvoices(_, { organizationId, file }, ctx) {
+    async importMmpClientsAndInvoices(_, { organizationId, file, idempotencyKey }, ctx) {
       if (!/^[A-Za-z0-9_-]{1,40}$/.test(organizationId)) throw badInput('`organizationId` must be the adherent id (letters, digits, - or _)', { argument: 'organizationId' });
+      requireGrant(ctx.caller, 'mmpOrganisations', organizationId, 'importMmpClientsAndInvoices');
       // Size first, from the part's length, before reading it; then signature and central directory.
       if (file.size > ctx.importLimits.maxBytes) throw badInput(`the file is ${file.size} bytes; at most ${ctx.importLimits.maxBytes} bytes are accepted`, { argument: 'file' });
       const bytes = new Uint8Array(await file.arrayBuffer());
       const zip = inspectZip(bytes, ctx.importLimits);
       const name = (file as Blob & { name?: string }).name || 'clients-factures.zip';
-      const result = await ctx.adherents.importClientsInvoices(organizationId, bytes, name);
-      return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes };
+      // A write goes on when the client leaves (within the operation's budget), so that its result is
+      // recorded under the idempotency key for the client's retry.
+      const importOnce = () => detachedFromCaller(() => ctx.adherents.importClientsInvoices(organizationId, bytes, name), true);
+      const { result, replayed } = idempotencyKey ? await ctx.importKeys.run(organizationId, idempotencyKey, bytes, importOnce) : { result: await importOnce(), replayed: false };
+      return { success: result.success !== false, message: result.message ?? 'OK', entries: zip.entries, bytes: zip.bytes, replayed };
     },
   },
   Vehicle: {
@@ -90,7 +111,7 @@ export const resolvers: Resolvers = {
     owner: (v, _, ctx) => latestInRole(ctx, v.plate, 'owner'),
     driver: (v, _, ctx) => latestInRole(ctx, v.plate, 'driver'),
     contractor: (v, _, ctx) => latestInRole(ctx, v.plate, 'contractor'),
-    appointments: (v, _, ctx) => ctx.loaders.workOrders.load(v.plate),
+    appointments: (v, _, ctx) => grantedWorkOrders(ctx, v.plate),
   },
   Customer: {
     async __resolveReference(ref, ctx) {
@@ -101,6 +122,18 @@ export const resolvers: Resolvers = {
     },
     name: (c) => [c.firstName, c.lastName].filter(Boolean).join(' ') || c.company,
     contactPreferences: async (c, _, ctx) => contactPreferences(c, await ctx.loaders.blacklist()),
+    // MMP `viePrivee`: a channel the customer keeps private is null unless the caller holds personal-private:read.
+    address: (c, _, ctx) => (unlessWithheld(c, ctx, 'address') ? c.address : null),
+    privateContact: (c, _, ctx) => ({
+      email: unlessWithheld(c, ctx, 'email') ? c.privateContact.email : null,
+      phone: unlessWithheld(c, ctx, 'phone') ? c.privateContact.phone : null,
+      mobile: unlessWithheld(c, ctx, 'mobile') ? c.privateContact.mobile : null,
+    }),
+    withheld: (c, _, ctx) => {
+      const w = withheldContactFields(c.mmp?.viePrivee, ctx.caller);
+      // Every withheld field, whether or not MMP holds a value for it: presence itself is not told.
+      return (['mobile', 'phone', 'email', 'address'] as const).filter((f) => w.has(f)).map((f) => (f === 'address' ? 'address' : `privateContact.${f}`));
+    },
   },
   CarsysAppointment: {
     appointmentAt: (w) => w.appointmentAt,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
 import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
-import { snapshot } from '../../platform/metrics';
+import { eventCount } from '../../platform/metrics';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
 import type { RunningSandbox } from '../../platform/sandbox';
@@ -13,10 +13,14 @@ import { buildAdherentData } from '../../vendors/mmp/sandbox/adherents-data';
 import { mmpAdherentRoutes } from '../../vendors/mmp/sandbox/adherents-routes';
 import { buildFleet } from '../../vendors/mmp/sandbox/fleet';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../../vendors/mmp/sandbox/server';
-import { gql, sandboxReset, sandboxStats } from '../../test/support/graphql';
+import { gql as gqlAnonymous, sandboxReset, sandboxStats } from '../../test/support/graphql';
+import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { buildZip, postMultipart } from '../../test/support/zip';
 import { createCustomerSubgraph } from './subgraph';
+
+/** These tests are about the data, not access (see test/access.e2e.ts): they call as a fully trusted partner. */
+const gql = <T = Record<string, any>>(url: string, query: string, variables?: Record<string, unknown>) => gqlAnonymous<T>(url, query, variables, callerHeaders());
 
 const SECRET = 'subgraph-test-dealer-secret';
 const CLIENT = 'POST /api/v1/trif/service-external-client/vehicule/client';
@@ -25,7 +29,7 @@ const IMPORT = 'POST /api/v1/trif/service-external-client/import-fichier/clients
 const campaignsPath = (code: string) => `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
 const fleet = buildFleet();
 const plates = fleet.plates.slice(0, 50);
-const rounds = () => snapshot()['db.customer.rounds'] ?? 0;
+const rounds = () => eventCount('db.customer.rounds');
 
 const engines = [
   { name: 'PGlite', open: async () => ({ store: await createPgliteStore(), drop: async () => undefined }) },
@@ -58,6 +62,7 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
       mmpNetwork: 'trif',
       store,
       log: silentLogger,
+      signingSecret: TEST_SIGNING_SECRET,
       blacklistTtlMs: 60_000,
       importLimits: { maxBytes: 64 * 1024, maxEntries: 5 },
       carsys: { dealerSecrets: { 'dealer-nl': [SECRET] }, replayWindowS: 300, maxBodyBytes: 256 * 1024 },
@@ -88,10 +93,10 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
 
   it('joins 50 vehicles (with repeats) in one DB round per resource, one MMP call per distinct plate and one blacklist fetch', async () => {
     const reps = [...plates, ...plates.slice(0, 10)].map((plate) => ({ __typename: 'Vehicle', plate }));
-    const before = rounds();
+    const before = await rounds();
     const res = await gql(server.url, entities, { r: reps });
     expect(res.errors).toBeUndefined();
-    expect(rounds() - before).toBe(2); // work orders, persons
+    expect((await rounds()) - before).toBe(2); // work orders, persons
     const stats = await sandboxStats(mmpSandbox.url);
     expect(stats.byPath[CLIENT]).toBe(50);
     expect(stats.byPath[BLACKLIST]).toBe(1);
@@ -173,24 +178,24 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
       { name: 'clients.csv', content: 'clientDmsId;nom\n1;DUPONT\n' },
       { name: 'factures.csv', content: 'invoiceDmsId;montant\n26187;297.79\n' },
     ]);
-    const ok = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: zip, name: 'import.zip' } });
+    const ok = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: zip, name: 'import.zip' } }, callerHeaders());
     expect(ok.body.errors).toBeUndefined();
     expect(ok.body.data.importMmpClientsAndInvoices).toEqual({ success: true, message: 'Le fichier a été importé avec succès.', entries: 2, bytes: zip.length });
     expect((await sandboxStats(mmpSandbox.url)).byPath[IMPORT]).toBe(1);
 
     await sandboxReset(mmpSandbox.url);
-    const notZip = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: Buffer.from('%PDF-1.7 not a zip'), name: 'x.zip' } });
+    const notZip = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: Buffer.from('%PDF-1.7 not a zip'), name: 'x.zip' } }, callerHeaders());
     expect(notZip.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(notZip.body.errors?.[0]?.message).toMatch(/not a ZIP/);
     const tooMany = buildZip(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.csv`, content: 'x' })));
-    expect((await postMultipart(server.url, upload, { org: '57525' }, { file: { content: tooMany, name: 'x.zip' } })).body.errors?.[0]?.message).toMatch(/6 files; at most 5/);
+    expect((await postMultipart(server.url, upload, { org: '57525' }, { file: { content: tooMany, name: 'x.zip' } }, callerHeaders())).body.errors?.[0]?.message).toMatch(/6 files; at most 5/);
     const truncated = zip.subarray(0, zip.length - 10);
-    expect((await postMultipart(server.url, upload, { org: '57525' }, { file: { content: truncated, name: 'x.zip' } })).body.errors?.[0]?.message).toMatch(/end-of-central-directory/);
+    expect((await postMultipart(server.url, upload, { org: '57525' }, { file: { content: truncated, name: 'x.zip' } }, callerHeaders())).body.errors?.[0]?.message).toMatch(/end-of-central-directory/);
     const big = buildZip([{ name: 'big.bin', content: Buffer.alloc(70 * 1024, 1) }]);
-    const tooBig = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: big, name: 'big.zip' } });
+    const tooBig = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: big, name: 'big.zip' } }, callerHeaders());
     expect(tooBig.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(tooBig.body.errors?.[0]?.message).toMatch(/at most 65536 bytes/);
-    const huge = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: Buffer.alloc(300 * 1024, 7), name: 'huge.zip' } });
+    const huge = await postMultipart(server.url, upload, { org: '57525' }, { file: { content: Buffer.alloc(300 * 1024, 7), name: 'huge.zip' } }, callerHeaders());
     expect(huge.status).toBe(413);
     expect(huge.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const viaJson = await gql(server.url, upload, { org: '57525', file: 'not a file' });
@@ -199,7 +204,7 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
     expect(stats.dataRequests).toBe(0);
     expect(stats.tokenRequests).toBe(0);
     // MMP's own refusal (unknown adherent) is a coded error too.
-    const unknownOrg = await postMultipart(server.url, upload, { org: '1' }, { file: { content: zip, name: 'import.zip' } });
+    const unknownOrg = await postMultipart(server.url, upload, { org: '1' }, { file: { content: zip, name: 'import.zip' } }, callerHeaders());
     expect(unknownOrg.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

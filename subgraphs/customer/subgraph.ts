@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import { detachedFromCaller } from '../../platform/call-scope';
+import { accessContextOf, enforceAccessDirectives } from '../../platform/access-directives';
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
@@ -11,6 +13,7 @@ import { createCarsysWorkOrderStore } from '../../vendors/carsys/work-order-stor
 import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
 import type { MmpClient } from '../../vendors/mmp/client';
 import { createBlacklistCache } from './blacklist-cache';
+import { createImportIdempotency } from './import-idempotency';
 import type { CustomerContext } from './context';
 import { createCustomerLoaders, type CustomerClients } from './loaders';
 import { createMultipartGraphQLRoute } from './multipart';
@@ -24,7 +27,11 @@ export interface CustomerSubgraphOptions {
   store: Store;
   log: Logger;
   blacklistTtlMs: number;
-  importLimits: { maxBytes: number; maxEntries: number };
+  importLimits: { maxBytes: number; maxEntries: number; maxUncompressedBytes?: number; maxRatio?: number };
+  /** retention of the ZIP import's idempotency keys (default 24 h) and the lease of a running one (default 120 s), ms */
+  importIdempotency?: { retentionMs: number; pendingLeaseMs: number };
+  /** HMAC secret of the gateway's caller header (GATEWAY_SIGNING_SECRET) */
+  signingSecret: string;
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
 }
 
@@ -35,10 +42,18 @@ export interface CustomerSubgraphOptions {
 export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema: ReturnType<typeof buildSubgraphSchema>; context: (req: IncomingMessage) => CustomerContext; routes: HttpRoute[] } {
   const carsys = createCarsysWorkOrderStore(opts.store);
   const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
-  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => adherents.blacklist('csv'), log: opts.log });
+  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
-  const schema = buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]);
-  const context = (): CustomerContext => ({ loaders: createCustomerLoaders(clients), clients, adherents, importLimits: opts.importLimits });
+  const schema = enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]));
+  const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
+  const context = (req: IncomingMessage): CustomerContext => ({
+    loaders: createCustomerLoaders(clients),
+    clients,
+    adherents,
+    importLimits: opts.importLimits,
+    importKeys,
+    ...accessContextOf(req.headers, { signingSecret: opts.signingSecret, log: opts.log }),
+  });
   return {
     schema,
     context,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildZip } from '../../test/support/zip';
+import { buildZip, buildZipBomb } from '../../test/support/zip';
 import { inspectZip } from './zip-inspect';
 
 const limits = { maxBytes: 10_000, maxEntries: 3 };
@@ -15,7 +15,7 @@ const bad = (buf: Buffer, l = limits) => {
 describe('inspectZip', () => {
   it('counts the entries of a real archive from its central directory, with or without a comment', () => {
     const zip = buildZip([{ name: 'a.csv', content: 'x' }, { name: 'b.csv', content: 'yy' }]);
-    expect(inspectZip(zip, limits)).toEqual({ entries: 2, bytes: zip.length });
+    expect(inspectZip(zip, limits)).toEqual({ entries: 2, bytes: zip.length, uncompressedBytes: 3 });
     const commented = Buffer.concat([zip.subarray(0, zip.length - 2), Buffer.from([5, 0]), Buffer.from('hello')]);
     expect(inspectZip(commented, limits).entries).toBe(2);
   });
@@ -32,5 +32,22 @@ describe('inspectZip', () => {
     lying.writeUInt16LE(1, lying.length - 22 + 10); // end record claims 1 entry, directory holds 2
     expect(bad(lying).message).toMatch(/more entries/);
     expect(bad(Buffer.from('not a zip')).code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('inspectZip against ZIP bombs (central directory only, nothing unpacked)', () => {
+  const bombLimits = { maxBytes: 10_000_000, maxEntries: 3, maxUncompressedBytes: 200 * 1024 * 1024, maxRatio: 100 };
+  it('refuses an archive declaring more than the uncompressed limit', () => {
+    const zip = buildZipBomb(1024, 0xfffffff0); // a few bytes that claim ~4 GiB
+    expect(zip.length).toBeLessThan(1_000);
+    expect(bad(zip, bombLimits)).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/more than 209715200 bytes once unpacked/) });
+  });
+  it('refuses an entry whose compression ratio is excessive', () => {
+    const zip = buildZipBomb(20 * 1024 * 1024); // 20 MiB of zeros in ~20 KB
+    expect(bad(zip, bombLimits)).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/expands more than 100 times/) });
+  });
+  it('accepts an ordinary archive under both limits', () => {
+    const zip = buildZip([{ name: 'a.csv', content: 'x'.repeat(500) }]);
+    expect(inspectZip(zip, bombLimits)).toMatchObject({ entries: 1, uncompressedBytes: 500 });
   });
 });

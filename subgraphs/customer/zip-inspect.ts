@@ -10,13 +10,20 @@ import { badInput } from '../../platform/errors';
 export interface ZipLimits {
   maxBytes: number;
   maxEntries: number;
+  /** largest total uncompressed size the central directory may declare (a ZIP bomb's tell) */
+  maxUncompressedBytes?: number;
+  /** largest uncompressed/compressed ratio of any one entry */
+  maxRatio?: number;
 }
 
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-export function inspectZip(buf: Uint8Array, limits: ZipLimits): { entries: number; bytes: number } {
+// Kept hand-written rather than yauzl: the walk below is synchronous, reads only the central directory
+// (never a local header or compressed data) and already existed with its tests; yauzl would add an
+// asynchronous API and a dependency for the two size fields this check needs.
+export function inspectZip(buf: Uint8Array, limits: ZipLimits): { entries: number; bytes: number; uncompressedBytes: number } {
   const arg = { argument: 'file' };
   if (buf.length === 0) throw badInput('the file is empty', arg);
   if (buf.length > limits.maxBytes) throw badInput(`the file is ${buf.length} bytes; at most ${limits.maxBytes} bytes are accepted`, arg);
@@ -42,11 +49,24 @@ export function inspectZip(buf: Uint8Array, limits: ZipLimits): { entries: numbe
 
   let p = cdOffset;
   let seen = 0;
+  let uncompressed = 0;
+  const maxUncompressed = limits.maxUncompressedBytes ?? Infinity;
+  const maxRatio = limits.maxRatio ?? Infinity;
   while (seen < total) {
     if (p + 46 > cdOffset + cdSize || view.getUint32(p, true) !== CENTRAL) throw badInput(`the ZIP central directory is corrupt at entry ${seen + 1}`, arg);
+    const compressedSize = view.getUint32(p + 20, true);
+    const uncompressedSize = view.getUint32(p + 24, true);
+    if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff) throw badInput('ZIP64 archives are not accepted', arg);
+    uncompressed += uncompressedSize;
+    if (uncompressed > maxUncompressed) {
+      throw badInput(`the ZIP archive declares more than ${maxUncompressed} bytes once unpacked; split it into smaller archives`, { ...arg, maxUncompressedBytes: maxUncompressed });
+    }
+    if (uncompressedSize / Math.max(compressedSize, 1) > maxRatio) {
+      throw badInput(`an entry of the ZIP archive expands more than ${maxRatio} times; such archives are not accepted`, { ...arg, maxRatio });
+    }
     p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
     seen++;
   }
   if (p !== cdOffset + cdSize) throw badInput('the ZIP central directory holds more entries than its end record says', arg);
-  return { entries: total, bytes: buf.length };
+  return { entries: total, bytes: buf.length, uncompressedBytes: uncompressed };
 }

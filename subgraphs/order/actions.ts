@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/logger';
 import type { VitecClient } from '../../vendors/vitec/client';
 import type { OrderEventFeed } from './events';
 import { assertTransition, type OrderStatus } from './status';
-import type { OrderPatch, OrderRow, OrderStore } from './store';
+import { awaitingVerification, type OrderPatch, type OrderRow, type OrderStore } from './store';
 
 export interface OrderActionsOptions {
   orders: OrderStore;
@@ -26,7 +26,8 @@ const transient = (err: unknown) =>
   err.code === ErrorCode.UPSTREAM_TIMEOUT ||
   err.code === ErrorCode.UPSTREAM_ERROR ||
   err.code === ErrorCode.UPSTREAM_BAD_RESPONSE ||
-  err.code === ErrorCode.RATE_LIMITED;
+  err.code === ErrorCode.RATE_LIMITED ||
+  err.code === ErrorCode.STORE_UNAVAILABLE;
 
 function checkLink(field: string, url: string, comment: string) {
   let parsed: URL | undefined;
@@ -91,6 +92,15 @@ export function createOrderActions(opts: OrderActionsOptions) {
     return move(order, 'DELIVERED', null, { delivery: { ...input, deliveredAt: new Date().toISOString() } });
   }
 
+  /**
+   * A token order Vitec did not confirm was never an order: it is removed, not failed, so it never shows
+   * in a list or an event stream (a forged order link costs one verification call and nothing visible).
+   */
+  async function dropUnconfirmed(order: OrderRow, reason: string, err?: unknown): Promise<void> {
+    const dropped = await orders.dropUnverified(order.id);
+    log.warn('order link not confirmed by Vitec; the order was removed', { orderId: order.id, customerId: order.customer_id, reason, dropped, err: err ? (err as Error).message : undefined });
+  }
+
   /** Marks an order ERROR on our side, telling Vitec too when we know its id (best effort). */
   async function failDuringProcessing(order: OrderRow, description: string): Promise<void> {
     if (order.vitec_order_id) {
@@ -112,8 +122,14 @@ export function createOrderActions(opts: OrderActionsOptions) {
     try {
       if (!order.vitec_order_id) {
         if (order.auth_mode !== 'token' || !order.token) return failDuringProcessing(order, 'The order reached us without an order id.');
-        const ticket = await vitec.verifyOrderToken(order.customer_id, order.token);
-        if (ticket.CustomerId !== order.customer_id) return failDuringProcessing(order, 'The order token belongs to another office.');
+        let ticket: Awaited<ReturnType<VitecClient['verifyOrderToken']>>;
+        try {
+          ticket = await vitec.verifyOrderToken(order.customer_id, order.token);
+        } catch (err) {
+          if (transient(err)) throw err;
+          return dropUnconfirmed(order, 'token rejected by Vitec', err);
+        }
+        if (ticket.CustomerId !== order.customer_id) return dropUnconfirmed(order, 'token belongs to another office');
         const saved = await orders.saveVerified(order.id, {
           vitecOrderId: ticket.OrderId,
           userId: ticket.UserId,
@@ -127,6 +143,7 @@ export function createOrderActions(opts: OrderActionsOptions) {
           log.info('order URL re-opened with a new token; merged into the existing order', { orderId, into: saved.mergedInto });
           return;
         }
+        if (saved.event) await feed.publish(saved.event);
         order = (await orders.get(orderId))!;
         if (ticket.HasExpired) return failDuringProcessing(order, 'The order link has expired; please place the order again.');
       }
@@ -154,6 +171,7 @@ export function createOrderActions(opts: OrderActionsOptions) {
       }
       if (attempt >= maxAttempts) {
         const fresh = await orders.get(orderId);
+        if (fresh && awaitingVerification(fresh)) return dropUnconfirmed(fresh, 'Vitec could not be reached to verify the token', err);
         if (fresh?.status === 'RECEIVED') await failDuringProcessing(fresh, 'Vitec could not be reached to process the order.');
         return;
       }

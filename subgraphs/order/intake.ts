@@ -4,6 +4,7 @@ import type { VitecCustomerMode } from '../../platform/config/vitec';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import { basicOf } from '../../platform/http-auth';
+import type { RateLimiter } from '../../platform/rate-limit';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import type { OrderEventFeed } from './events';
 import type { IntakeInput, OrderStore } from './store';
@@ -19,6 +20,13 @@ export interface OrderIntakeOptions {
   /** wakes the job worker once the order is stored */
   onAccepted: () => void;
   path?: string;
+  /** token orders never verified are pruned after this long (a safety net behind the processing job) */
+  unverifiedTtlS?: number;
+  /**
+   * Opens accepted per office and window on this service's own URL (Vitec may be pointed straight at it).
+   * The per-address limit is the gateway's (`/vitec/order` there): here every forwarded open comes from it.
+   */
+  officeLimit?: { limiter: RateLimiter; perOffice: number };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,6 +50,17 @@ function page(res: ServerResponse, status: number, title: string, text: string, 
 export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
   const path = opts.path ?? '/vitec/order';
   const modes = new Map(opts.customers.map((c) => [c.customerId, c.authMode]));
+  const ttlS = opts.unverifiedTtlS ?? 3_600;
+  let lastPrune = 0;
+  // At most once a minute, on the intake's own traffic: prune token orders Vitec never confirmed.
+  const pruneNow = () => {
+    if (Date.now() - lastPrune < 60_000) return;
+    lastPrune = Date.now();
+    opts.orders.pruneUnverified(ttlS).then(
+      (n) => n && opts.log.info('pruned order links never confirmed by Vitec', { count: n }),
+      (err: Error) => opts.log.warn('could not prune unconfirmed orders', { err: err.message }),
+    );
+  };
 
   return async (req, res, url) => {
     if (url.pathname !== path) return false;
@@ -56,6 +75,15 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
       count('order.intake.refused');
       page(res, 403, 'Not available', 'This office is not enabled for the service.');
       return true;
+    }
+
+    if (opts.officeLimit) {
+      const d = await opts.officeLimit.limiter.hit(`office:${customerId}`, opts.officeLimit.perOffice);
+      if (!d.allowed) {
+        count('order.intake.rate_limited');
+        page(res, 429, 'Please try again later', 'Too many orders were opened for this office just now.', { 'retry-after': String(d.retryAfterS) });
+        return true;
+      }
     }
 
     let input: IntakeInput;
@@ -93,22 +121,25 @@ export function createOrderIntakeRoute(opts: OrderIntakeOptions): HttpRoute {
       };
     }
 
+    pruneNow();
     let stored: Awaited<ReturnType<OrderStore['intake']>>;
     try {
       stored = await opts.orders.intake(input);
     } catch (err) {
-      // Not stored means not acknowledged: Vitec sees a 5xx and the user can try again.
+      // Not stored means not acknowledged: Vitec sees a 5xx and the user can try again. The store's own
+      // bounds (DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS) make this answer come in bounded time.
       opts.log.error('order intake could not store the order', { customerId, err: err as Error });
-      page(res, 503, 'Please try again', 'The order could not be registered just now.');
+      page(res, 503, 'Please try again', 'The order could not be registered just now.', { 'retry-after': '5' });
       return true;
     }
     count(stored.created ? 'order.intake.accepted' : 'order.intake.reopened');
     page(res, 200, 'Order received', `Your order is registered with reference ${stored.order.id}. You can close this page; its status is shown in Vitec Express.`, {
       'x-switchboard-order-id': stored.order.id,
     });
-    if (stored.event) {
+    if (stored.created) {
       opts.log.info('order accepted', { orderId: stored.order.id, customerId, authMode: mode });
-      await opts.feed.publish(stored.event);
+      // a token order has no event yet: it is published once Vitec confirms the token (actions.ts)
+      if (stored.event) await opts.feed.publish(stored.event);
       opts.onAccepted();
     }
     return true;

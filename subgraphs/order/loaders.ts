@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader';
-import type { OrderEvent, OrderRow, OrderStore } from './store';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
+import { awaitingVerification, type OrderEvent, type OrderRow, type OrderStore } from './store';
 
 /**
  * Per-request (per-subscription-event for subscriptions) loaders: batch the order and history reads of
@@ -9,15 +9,16 @@ import type { OrderEvent, OrderRow, OrderStore } from './store';
 export function createOrderLoaders(orders: OrderStore, opts: { cache?: boolean } = {}) {
   const cache = opts.cache ?? true;
   return {
-    order: new DataLoader<string, OrderRow | undefined>(
+    order: new MeasuredDataLoader<string, OrderRow | undefined>('order.order', 
       async (ids) => {
         const rows = await orders.getMany(ids);
-        const byId = new Map(rows.map((r) => [r.id, r]));
+        // an order Vitec has not confirmed yet is nobody's to see (store.ts awaitingVerification)
+        const byId = new Map(rows.filter((r) => !awaitingVerification(r)).map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id));
       },
       { cache },
     ),
-    history: new DataLoader<string, OrderEvent[]>(
+    history: new MeasuredDataLoader<string, OrderEvent[]>('order.history', 
       async (ids) => Promise.all(ids.map((id) => orders.history(id))),
       { cache },
     ),

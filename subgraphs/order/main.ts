@@ -1,9 +1,12 @@
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
+import { startRetention } from '../../platform/retention';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis } from '../../platform/redis';
+import { createRateLimiter } from '../../platform/rate-limit';
 import { createVitecClient } from '../../vendors/vitec/client';
 import { startOrderServer } from './server';
 import { createOrderSubgraph } from './subgraph';
@@ -13,12 +16,12 @@ const { config, log } = bootstrap('order', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const pubsub = redis ? createRedisPubSub(redis, log) : createMemoryPubSub();
-  const store = await openStore(config, 'order');
+  const store = await openStore(config, 'order', log);
   const http = createHttpClient({
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    connections: config.UPSTREAM_CONNECTIONS,
+    ...upstreamOptionsFromConfig(config),
+    log,
   });
   const vitec = createVitecClient({ http, username: config.VITEC_USERNAME, password: config.VITEC_PASSWORD });
   const subgraph = createOrderSubgraph({
@@ -32,8 +35,35 @@ try {
     intakeBasic: { username: config.VITEC_INTAKE_USERNAME, password: config.VITEC_INTAKE_PASSWORD },
     autoAcknowledge: config.VITEC_AUTO_ACKNOWLEDGE,
     replayHours: config.ORDER_EVENT_REPLAY_HOURS,
+    unverifiedTtlS: config.VITEC_INTAKE_UNVERIFIED_TTL_S,
+    intakeOfficeLimit: {
+      limiter: createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:order-intake`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log }),
+      perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE,
+    },
+    events: { maxGapMs: config.ORDER_EVENT_MAX_GAP_MS },
   });
-  const server = await startOrderServer(subgraph, { store, log, port: config.ORDER_PORT, jobPollMs: config.ORDER_JOB_POLL_MS, jobLeaseMs: config.ORDER_JOB_LEASE_MS });
+  const server = await startOrderServer(subgraph, {
+    store,
+    log,
+    redis,
+    port: config.ORDER_PORT,
+    host: config.BIND_ADDRESS,
+    jobPollMs: config.ORDER_JOB_POLL_MS,
+    jobLeaseMs: config.ORDER_JOB_LEASE_MS,
+    jobConcurrency: config.JOB_CONCURRENCY,
+    jobRetentionHours: config.JOB_RETENTION_HOURS,
+    introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION),
+  });
+  const retention = startRetention({
+    log,
+    intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+    tasks: [
+      {
+        name: 'order_events',
+        run: () => subgraph.orders.pruneEvents(Math.max(config.ORDER_EVENT_RETENTION_DAYS * 24, config.ORDER_EVENT_REPLAY_HOURS)),
+      },
+    ],
+  });
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
@@ -42,6 +72,8 @@ try {
     events: pubsub.kind,
   });
   onShutdown(log, async () => {
+    await retention.stop();
+    subgraph.feed.close();
     await server.close();
     await pubsub.close();
     await http.close();

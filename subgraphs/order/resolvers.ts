@@ -2,6 +2,7 @@ import { badInput } from '../../platform/errors';
 import { DateTimeScalar, DecimalScalar, toDecimal } from '../../platform/scalars';
 import type { VitecEstateType } from '../../vendors/vitec/types';
 import { canSee, requireCaller, visibleOrder } from './access';
+import { StreamInterrupted } from './events';
 import type { EstateType, OrderStatus as GqlOrderStatus, Resolvers } from './resolvers.generated';
 import type { OrderRow } from './store';
 
@@ -72,7 +73,11 @@ export const resolvers: Resolvers = {
         }
         return ctx.feed.subscribe({ customers: caller.customers, orderId, afterEventId: after });
       },
-      resolve: (event: unknown) => event as never,
+      // the last item of a stream that could not be kept gap-free: a coded error (EVENTS_INTERRUPTED), then the end
+      resolve: (event: unknown) => {
+        if (event instanceof StreamInterrupted) throw event.error;
+        return event as never;
+      },
     },
   },
 

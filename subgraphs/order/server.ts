@@ -1,6 +1,9 @@
 import type { Store } from '../../platform/db';
 import { startJobWorker } from '../../platform/jobs';
+import { watchJobQueue } from '../../platform/job-queue-metrics';
 import type { Logger } from '../../platform/logger';
+import { dependencyReadiness } from '../../platform/readiness';
+import type { RedisClient } from '../../platform/redis';
 import { attachSubscriptionServer } from '../../platform/subscription-server';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import type { OrderSubgraph } from './subgraph';
@@ -12,7 +15,7 @@ import type { OrderSubgraph } from './subgraph';
  */
 export async function startOrderServer(
   subgraph: OrderSubgraph,
-  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number },
+  opts: { store: Store; log: Logger; port: number; host?: string; jobPollMs?: number; jobLeaseMs?: number; jobConcurrency?: number; jobRetentionHours?: number; redis?: RedisClient; introspection?: boolean },
 ): Promise<RunningSubgraph & { stopWorker(): Promise<void> }> {
   const running = await startSubgraphServer(
     {
@@ -21,14 +24,25 @@ export async function startOrderServer(
       context: subgraph.context,
       routes: subgraph.routes,
       log: opts.log,
-      ready: async () => (await opts.store.query('SELECT 1')).rowCount === 1,
+      ready: dependencyReadiness({ store: opts.store, redis: opts.redis }),
+      introspection: opts.introspection,
     },
     opts.port,
     opts.host,
   );
   const ws = attachSubscriptionServer(running.server, { schema: subgraph.schema, context: subgraph.subscriptionContext, log: opts.log });
-  const worker = startJobWorker({ store: opts.store, handlers: subgraph.jobHandlers, log: opts.log, pollMs: opts.jobPollMs, leaseMs: opts.jobLeaseMs });
+  const worker = startJobWorker({
+    store: opts.store,
+    handlers: subgraph.jobHandlers,
+    log: opts.log,
+    pollMs: opts.jobPollMs,
+    leaseMs: opts.jobLeaseMs,
+    concurrency: opts.jobConcurrency,
+    retentionHours: opts.jobRetentionHours,
+  });
   subgraph.onOrderAccepted(() => worker.kick());
+  // queue depth and oldest ready age on /metrics, read from the jobs table at scrape time
+  const unwatchQueue = watchJobQueue(opts.store);
   let workerStopped = false;
   const stopWorker = async () => {
     if (workerStopped) return;
@@ -39,6 +53,7 @@ export async function startOrderServer(
     ...running,
     stopWorker,
     async close() {
+      unwatchQueue();
       await stopWorker();
       await ws.close();
       await running.close();

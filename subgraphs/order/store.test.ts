@@ -76,11 +76,22 @@ describe.each(engines)('order store on %s', (_engine, open) => {
     expect(a.order.id).not.toBe(b.order.id);
     expect(a.order.intake_key).not.toContain('tok/A');
     const ids = { userId: 'U', orderUserId: 'O', tenantId: 'T', chainId: null, targetId: 'E', targetType: 'Plot' };
-    expect(await orders.saveVerified(a.order.id, { vitecOrderId: 'V-2', ...ids })).toEqual({});
+    // unverified: no event, in no list; confirming the token records its RECEIVED event
+    expect(a.event).toBeUndefined();
+    expect(await orders.history(a.order.id)).toEqual([]);
+    expect((await orders.list({ customers: ['M123'], first: 10 })).rows.map((r) => r.id)).not.toContain(a.order.id);
+    const verified = await orders.saveVerified(a.order.id, { vitecOrderId: 'V-2', ...ids });
+    expect(verified).toEqual({ event: expect.objectContaining({ orderId: a.order.id, status: 'RECEIVED' }) });
+    expect((await orders.list({ customers: ['M123'], first: 10 })).rows.map((r) => r.id)).toContain(a.order.id);
     expect((await orders.get(a.order.id))!).toMatchObject({ token: null, vitec_order_id: 'V-2', tenant_id: 'T' });
     // Vitec re-opened the same order with a new token: merged, not a second order
     expect(await orders.saveVerified(b.order.id, { vitecOrderId: 'V-2', ...ids })).toEqual({ mergedInto: a.order.id });
     expect((await orders.get(b.order.id))!.merged_into).toBe(a.order.id);
+    // a verified order is never dropped; an unverified one is
+    expect(await orders.dropUnverified(a.order.id)).toBe(false);
+    const c = await orders.intake({ customerId: 'M123', authMode: 'token', token: 'tok/C+==' });
+    expect(await orders.dropUnverified(c.order.id)).toBe(true);
+    expect(await orders.get(c.order.id)).toBeUndefined();
   });
 
   it('moves status with compare-and-set and records every event in order', async () => {

@@ -60,6 +60,14 @@ export interface IntakeInput {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
+ * A token-mode order Vitec has not yet confirmed (the token is not verified): anyone can open our order
+ * URL with a made-up token, so such a row has no event, is in no partner's list or query, and is deleted
+ * when Vitec rejects the token (or pruned when it was never verified).
+ */
+export const awaitingVerification = (o: Pick<OrderRow, 'auth_mode' | 'vitec_order_id'>) => o.auth_mode === 'token' && !o.vitec_order_id;
+const VERIFIED_SQL = "NOT (auth_mode = 'token' AND vitec_order_id IS NULL)";
+
+/**
  * The intake key says "the same order URL": the token (token mode; only its hash is kept in the key) or
  * Vitec's order id (basic/none). Our order id derives from it, so a re-open lands on the same row.
  */
@@ -116,7 +124,8 @@ export function createOrderStore(store: Store) {
           return { order: rowOf(existing), created: false };
         }
         const order = rowOf(inserted.rows[0]!);
-        const event = await insertEvent(tx, order, 'RECEIVED', null);
+        // A token order's RECEIVED event waits for Vitec to confirm the token (saveVerified).
+        const event = awaitingVerification(order) ? undefined : await insertEvent(tx, order, 'RECEIVED', null);
         await enqueueJob(tx, PROCESS_ORDER_JOB, { orderId: id }, { dedupeKey: `${PROCESS_ORDER_JOB}:${id}` });
         return { order, created: true, event };
       });
@@ -134,7 +143,7 @@ export function createOrderStore(store: Store) {
 
     /** Newest first, keyset pagination on (created_at, id); asks one extra row to know whether more follow. */
     async list(q: ListQuery): Promise<{ rows: OrderRow[]; hasNextPage: boolean }> {
-      const where = ['merged_into IS NULL', 'customer_id = ANY($1)'];
+      const where = ['merged_into IS NULL', VERIFIED_SQL, 'customer_id = ANY($1)'];
       const params: unknown[] = [q.customers];
       const add = (sql: string, v: unknown) => {
         params.push(v);
@@ -168,10 +177,53 @@ export function createOrderStore(store: Store) {
       return rows.map(eventOf);
     },
 
+    /**
+     * What a live subscriber may have missed: events after `afterEventId`, plus any committed in the
+     * `lookbackMs` before `since` (ids are taken at insert, so an event can commit after one with a higher
+     * id; the caller drops those it already gave out). Oldest first, capped at `limit`.
+     */
+    async eventsForCatchUp(q: { afterEventId: number; since: string | null; lookbackMs: number; customers: string[]; orderId?: string | null; maxAgeHours: number; limit: number }): Promise<OrderEvent[]> {
+      const { rows } = await store.query(
+        `SELECT * FROM order_events
+          WHERE (id > $1 OR ($2::timestamptz IS NOT NULL AND at >= $2::timestamptz - ($3 || ' milliseconds')::interval))
+            AND customer_id = ANY($4) AND ($5::text IS NULL OR order_id = $5)
+            AND at > now() - ($6 || ' hours')::interval
+          ORDER BY id LIMIT $7`,
+        [q.afterEventId, q.since, String(q.lookbackMs), q.customers, q.orderId ?? null, String(q.maxAgeHours), q.limit],
+      );
+      return rows.map(eventOf);
+    },
+
+    /** The newest event id (0 when none): where a new live subscriber starts. */
+    async lastEventId(): Promise<number> {
+      const { rows } = await store.query<{ id: number | null }>('SELECT max(id) AS id FROM order_events');
+      return Number(rows[0]?.id ?? 0);
+    },
+
+    /**
+     * Retention: deletes events older than `retentionHours`, except each order's latest (its current status
+     * keeps a history entry). Answers how many rows went.
+     */
+    async pruneEvents(retentionHours: number, batch = 1_000): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const { rowCount } = await store.query(
+          `DELETE FROM order_events WHERE id IN (
+             SELECT e.id FROM order_events e
+              WHERE e.at < now() - ($1 || ' hours')::interval
+                AND e.id < (SELECT max(l.id) FROM order_events l WHERE l.order_id = e.order_id)
+              LIMIT $2)`,
+          [String(retentionHours), batch],
+        );
+        total += rowCount;
+        if (rowCount < batch) return total;
+      }
+    },
+
     /** Vitec's ids and the estate, found by processing; the token is dropped once it has served. */
-    async saveVerified(id: string, v: { vitecOrderId: string; userId: string | null; orderUserId: string | null; tenantId: string | null; chainId: string | null; targetId: string | null; targetType: string | null }): Promise<{ mergedInto?: string }> {
+    async saveVerified(id: string, v: { vitecOrderId: string; userId: string | null; orderUserId: string | null; tenantId: string | null; chainId: string | null; targetId: string | null; targetType: string | null }): Promise<{ mergedInto?: string; event?: OrderEvent }> {
       return store.transaction(async (tx) => {
-        const current = (await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE id = $1 FOR UPDATE', [id])).rows[0];
+        const current = (await tx.query<{ customer_id: string; auth_mode: IntakeAuthMode; vitec_order_id: string | null }>('SELECT customer_id, auth_mode, vitec_order_id FROM orders WHERE id = $1 FOR UPDATE', [id])).rows[0];
         if (!current) return {};
         const twin = (await tx.query<{ id: string }>('SELECT id FROM orders WHERE customer_id = $1 AND vitec_order_id = $2 AND id <> $3 AND merged_into IS NULL', [current.customer_id, v.vitecOrderId, id])).rows[0];
         if (twin) {
@@ -183,8 +235,27 @@ export function createOrderStore(store: Store) {
           `UPDATE orders SET vitec_order_id = $2, user_id = $3, order_user_id = $4, tenant_id = $5, chain_id = $6, target_id = $7, target_type = $8, token = NULL, updated_at = now() WHERE id = $1`,
           [id, v.vitecOrderId, v.userId, v.orderUserId, v.tenantId, v.chainId, v.targetId, v.targetType],
         );
-        return {};
+        // Vitec confirmed the token: the order exists, and its subscribers learn of it now.
+        const event = awaitingVerification(current) ? await insertEvent(tx, { id, customer_id: current.customer_id }, 'RECEIVED', null) : undefined;
+        return { event };
       });
+    },
+
+    /** Removes a token order Vitec rejected (or never confirmed); a verified order is never removed. */
+    async dropUnverified(id: string): Promise<boolean> {
+      return store.transaction(async (tx) => {
+        const { rows } = await tx.query(`DELETE FROM orders WHERE id = $1 AND auth_mode = 'token' AND vitec_order_id IS NULL RETURNING id`, [id]);
+        return rows.length > 0;
+      });
+    },
+
+    /** Prunes token orders never verified within `maxAgeS` (the processing job died or was lost); at most `limit` per call. */
+    async pruneUnverified(maxAgeS: number, limit = 100): Promise<number> {
+      const { rows } = await store.query(
+        `DELETE FROM orders WHERE id IN (SELECT id FROM orders WHERE auth_mode = 'token' AND vitec_order_id IS NULL AND created_at < now() - ($1 || ' seconds')::interval LIMIT $2) RETURNING id`,
+        [String(maxAgeS), limit],
+      );
+      return rows.length;
     },
 
     async saveEstate(id: string, estate: VitecEstate | null): Promise<void> {

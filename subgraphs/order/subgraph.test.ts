@@ -10,6 +10,7 @@ import { createMemoryPubSub } from '../../platform/pubsub';
 import type { RunningSandbox } from '../../platform/sandbox';
 import { freePort } from '../../test/support/processes';
 import { gql } from '../../test/support/graphql';
+import { metricsUrlOf, scrape } from '../../test/support/metrics';
 import { createVitecClient } from '../../vendors/vitec/client';
 import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE, type SandboxOrder } from '../../vendors/vitec/sandbox/server';
 import { startOrderServer } from './server';
@@ -159,12 +160,13 @@ describe('Order subgraph over HTTP', () => {
     expect(n.rows[0]!.n).toBe(0);
   });
 
-  it('an order URL with a token Vitec does not know ends in ERROR without retries', async () => {
+  it('an order URL with a token Vitec does not know leaves no order, after one verification call', async () => {
     const base = h.url.replace('/graphql', '/vitec/order');
     const res = await fetch(`${base}?customerId=M123&token=${encodeURIComponent('forged-token')}`);
     expect(res.status).toBe(200);
     const id = res.headers.get('x-switchboard-order-id')!;
-    await until(() => statusOf(h, id), (s) => s === 'ERROR');
+    await until(() => h.subgraph.orders.get(id), (o) => o === undefined);
+    expect(await statusOf(h, id)).toBeUndefined();
   });
 
   it('isolates tenants and requires a signed identity', async () => {
@@ -347,6 +349,22 @@ describe('Order subscriptions over graphql-ws on the subgraph', () => {
     const { events } = await sub.done;
     expect(events.map((e) => e.status)).toEqual(['ACKNOWLEDGED', 'USER_INTERACTION_REQUESTED', 'DELIVERED']);
     expect(events[0].eventId).toBe(history[1]!.eventId);
+  });
+
+  it('live subscriptions and the delivery lag of each event show on /metrics', async () => {
+    const metrics = () => scrape(metricsUrlOf(h.url));
+    const live = async () => (await metrics()).value('switchboard_subscriptions_active', { feed: 'order' });
+    const lagCount = async () => (await metrics()).value('switchboard_event_delivery_lag_seconds', { feed: 'order', delivery: 'live' });
+    const live0 = await live();
+    const lag0 = await lagCount();
+    const sub = collect(ws(), {}, as(partnerA), (ev) => ev.some((e) => e.status === 'ACKNOWLEDGED'));
+    await until(live, (n) => n === live0 + 1);
+    await place(h, 'M123', 'token');
+    const { events } = await sub.done;
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect((await lagCount()) - lag0).toBeGreaterThanOrEqual(events.length);
+    // the subscription ended when the client stopped iterating
+    await until(live, (n) => n === live0);
   });
 
   it('refuses an unauthenticated subscription and another tenant’s order', async () => {

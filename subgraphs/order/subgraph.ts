@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import { enforceAccessDirectives } from '../../platform/access-directives';
 import { callerFromHeader, callerHeaderOf, CALLER_HEADER } from '../../platform/caller-identity';
 import type { VitecCustomerMode } from '../../platform/config/vitec';
 import type { Store } from '../../platform/db';
@@ -12,8 +13,8 @@ import type { PubSub } from '../../platform/pubsub';
 import type { VitecClient } from '../../vendors/vitec/client';
 import { createOrderActions } from './actions';
 import type { OrderContext } from './context';
-import { createOrderEventFeed } from './events';
-import { createOrderIntakeRoute } from './intake';
+import { createOrderEventFeed, type OrderEventFeedOptions } from './events';
+import { createOrderIntakeRoute, type OrderIntakeOptions } from './intake';
 import { createOrderLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { createOrderStore, PROCESS_ORDER_JOB } from './store';
@@ -35,6 +36,12 @@ export interface OrderSubgraphOptions {
   intakeBasic: { username: string; password: string };
   autoAcknowledge: boolean;
   replayHours: number;
+  /** token orders never verified by Vitec are pruned after this long */
+  unverifiedTtlS?: number;
+  /** per-office limit of the intake route (see intake.ts) */
+  intakeOfficeLimit?: OrderIntakeOptions['officeLimit'];
+  /** bounds of gap-free live delivery (events.ts); defaults suit production */
+  events?: Pick<OrderEventFeedOptions, 'catchUpPollMs' | 'lookbackMs' | 'maxGapMs' | 'maxQueue'>;
 }
 
 /**
@@ -43,7 +50,7 @@ export interface OrderSubgraphOptions {
  */
 export function createOrderSubgraph(opts: OrderSubgraphOptions) {
   const orders = createOrderStore(opts.store);
-  const feed = createOrderEventFeed({ pubsub: opts.pubsub, channel: opts.channel, orders, log: opts.log, replayHours: opts.replayHours });
+  const feed = createOrderEventFeed({ ...opts.events, pubsub: opts.pubsub, channel: opts.channel, orders, log: opts.log, replayHours: opts.replayHours });
   const actions = createOrderActions({ orders, feed, vitec: opts.vitec, log: opts.log, autoAcknowledge: opts.autoAcknowledge });
   let wake = () => undefined as void;
 
@@ -53,13 +60,13 @@ export function createOrderSubgraph(opts: OrderSubgraphOptions) {
   };
 
   return {
-    schema: buildSubgraphSchema([{ typeDefs: orderTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
+    schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: orderTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
     context: (req: IncomingMessage) => contextFor(callerHeaderOf(req.headers), true),
     /** a subscription's context lives as long as the subscription: loaders batch but never cache */
     subscriptionContext: (operationHeaders: Record<string, unknown> | undefined, connectionParams: Record<string, unknown> | undefined) =>
       contextFor(callerHeaderOf(operationHeaders) ?? (typeof connectionParams?.[CALLER_HEADER] === 'string' ? (connectionParams[CALLER_HEADER] as string) : undefined), false),
     routes: [
-      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake() }),
+      createOrderIntakeRoute({ orders, feed, log: opts.log, customers: opts.customers, basic: opts.intakeBasic, onAccepted: () => wake(), unverifiedTtlS: opts.unverifiedTtlS, officeLimit: opts.intakeOfficeLimit }),
     ],
     jobHandlers: {
       [PROCESS_ORDER_JOB]: (job: Job) => actions.processOrder((job.payload as { orderId: string }).orderId, job.attempts, MAX_PROCESS_ATTEMPTS),

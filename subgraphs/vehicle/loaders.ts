@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { MmpVehicleService, MmpVehicleServices, MmpVision360 } from '../../vendors/mmp/types';
 import { displayPlate } from '../../platform/plates';
@@ -49,7 +49,7 @@ export interface VehicleLoaders {
  * per-key errors): one unknown plate does not fail the others.
  */
 export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
-  const vision360 = new DataLoader<string, MmpVision360>((plates) => Promise.all(plates.map((p) => mmp.vehicle('vision360', displayPlate(p)).catch((e: Error) => e))), {
+  const vision360 = new MeasuredDataLoader<string, MmpVision360>('vehicle.vision360', (plates) => Promise.all(plates.map((p) => mmp.vehicle('vision360', displayPlate(p)).catch((e: Error) => e))), {
     // One call per plate anyway (MMP has no batch endpoint); batching here only merges duplicates.
     maxBatchSize: 100,
   });
@@ -61,7 +61,7 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
     return vision360.load(plate);
   };
 
-  const facetLoader = new DataLoader<{ plate: string; facet: Facet }, unknown, string>(
+  const facetLoader = new MeasuredDataLoader<{ plate: string; facet: Facet }, unknown, string>('vehicle.facets', 
     async (keys) => {
       const facetsByPlate = new Map<string, Set<Facet>>();
       for (const { plate, facet } of keys) {

@@ -1,3 +1,5 @@
+import { dependencyReadiness } from '../../platform/readiness';
+import { enabledUnlessProduction } from '../../platform/config/production';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
@@ -9,8 +11,8 @@ const { config, log } = bootstrap('vehicle', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
-  const subgraph = createVehicleSubgraph({ mmp });
-  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph }, config.VEHICLE_PORT);
+  const subgraph = createVehicleSubgraph({ mmp, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
+  const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph, ready: dependencyReadiness({ redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.VEHICLE_PORT, config.BIND_ADDRESS);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {
     await server.close();

@@ -84,25 +84,39 @@ export type Forecast = {
   periodicBasedDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/**
+ * A client record as a member's DMS exported it. Personal data: needs the `personal:read` scope. The raw
+ * record carries no privacy preference of its own (MMP keeps `viePrivee` on the processed client, see
+ * `clients`), so its contact channels are withheld (null, named in `withheld`) unless the caller holds
+ * `personal-private:read`.
+ */
 export type ImportedClient = {
   __typename?: 'ImportedClient';
+  /** Null when withheld (see `withheld`). */
   address?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
   dmsId?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   lastAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   lastName?: Maybe<Scalars['String']['output']>;
   lastTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
   lastVisitMileage?: Maybe<Scalars['NonNegativeInt']['output']>;
+  /** Null when withheld (see `withheld`). */
   mobile?: Maybe<Scalars['String']['output']>;
   nextAntipollutionControlDate?: Maybe<Scalars['Date']['output']>;
   nextTechnicalControlDate?: Maybe<Scalars['Date']['output']>;
+  /** Null when withheld (see `withheld`). */
   phone?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld (see `withheld`). */
   postcode?: Maybe<Scalars['String']['output']>;
   title?: Maybe<Scalars['String']['output']>;
   vin?: Maybe<Scalars['String']['output']>;
+  /** Contact fields returned as null because the caller does not hold `personal-private:read`; empty when it does. */
+  withheld: Array<Scalars['String']['output']>;
   /** SIRET of the workshop that imported the record */
   workshopNationalId?: Maybe<Scalars['String']['output']>;
 };
@@ -205,46 +219,55 @@ export type QueryVehiclesArgs = {
 
 /**
  * A vehicle, keyed by its normalised plate. Every facet comes from MMP Vision 360; when a query asks for
- * two or more facets of one plate, one `vision360` call serves them all.
+ * two or more facets of one plate, one `vision360` call serves them all. Each facet is nullable: when the
+ * MMP call behind it fails, that facet is `null` with a coded error and the others are still served.
  */
 export type Vehicle = {
   __typename?: 'Vehicle';
   /** Marketing campaign reminders sent about this vehicle (MMP `relances`). */
-  campaignReminders: Array<CampaignReminder>;
+  campaignReminders?: Maybe<Array<CampaignReminder>>;
   /** The clients attached to this vehicle after MMP's processing (MMP `client`). */
-  clients: Array<VehicleClient>;
+  clients?: Maybe<Array<VehicleClient>>;
   /** Diagnostic alerts derived from the forecasts (MMP `vision360` only). */
   diagnostic?: Maybe<Diagnostic>;
   /** The plate as printed (`AB-123-CD` for French SIV plates). */
   displayPlate: Scalars['String']['output'];
   /** Computed maintenance forecasts per job (MMP `previsions`). */
-  forecasts: Array<Forecast>;
+  forecasts?: Maybe<Array<Forecast>>;
   /** Client records as imported from the members' DMS files, unprocessed (MMP `import-client`). */
-  importedClients: Array<ImportedClient>;
+  importedClients?: Maybe<Array<ImportedClient>>;
   /** Raw invoice lines as imported (MMP `import-factures`). */
-  importedInvoiceLines: Array<ImportedInvoiceLine>;
+  importedInvoiceLines?: Maybe<Array<ImportedInvoiceLine>>;
   /** Vehicle facts: release date, VIN, mileage, technical control dates. */
   information?: Maybe<VehicleInformation>;
   /** Qualified invoices with their lines, newest first (MMP `factures`). */
-  invoices: Array<Invoice>;
+  invoices?: Maybe<Array<Invoice>>;
   /** Operations done on the vehicle, newest first (MMP `historiques`). */
-  operations: Array<Operation>;
+  operations?: Maybe<Array<Operation>>;
   /** Normalised plate: upper case, letters and digits only (`AB123CD`). */
   plate: Scalars['String']['output'];
 };
 
+/**
+ * An MMP client of the vehicle. Personal data: needs the `personal:read` scope. Contact fields the client
+ * declared private (MMP `viePrivee`) are withheld (null, and named in `withheld`) unless the caller also
+ * holds `personal-private:read`.
+ */
 export type VehicleClient = {
   __typename?: 'VehicleClient';
   address?: Maybe<Scalars['String']['output']>;
   city?: Maybe<Scalars['String']['output']>;
   companyName?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `email` private (see `withheld`). */
   email?: Maybe<Scalars['String']['output']>;
   firstName?: Maybe<Scalars['String']['output']>;
   /** MMP client id */
   id: Scalars['ID']['output'];
   lastName?: Maybe<Scalars['String']['output']>;
   member?: Maybe<Member>;
+  /** Null when withheld: the client keeps `telephone mobile` private. */
   mobile?: Maybe<Scalars['String']['output']>;
+  /** Null when withheld: the client keeps `telephone`/`telephone fixe`/`telephone professionnel` private. */
   phone?: Maybe<Scalars['String']['output']>;
   postcode?: Maybe<Scalars['String']['output']>;
   /** Channels the client keeps private (`telephone mobile`, `email`, …) */
@@ -254,6 +277,12 @@ export type VehicleClient = {
   /** May MMP campaigns remind this client by SMS / e-mail / post? */
   remindBySms: Scalars['Boolean']['output'];
   title?: Maybe<Scalars['String']['output']>;
+  /**
+   * The fields of this record returned as null because the client declared them private in MMP (`viePrivee`)
+   * and the caller does not hold the `personal-private:read` scope: `mobile`, `phone`, `email`, or `address`
+   * (with `postcode` and `city`) for `courrier`/`adresse`. Empty when nothing was withheld.
+   */
+  withheld: Array<Scalars['String']['output']>;
 };
 
 export type VehicleInformation = {
@@ -487,6 +516,7 @@ export type ImportedClientResolvers<ContextType = VehicleContext, ParentType ext
   postcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   vin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   workshopNationalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -572,16 +602,16 @@ export type QueryResolvers<ContextType = VehicleContext, ParentType extends Reso
 
 export type VehicleResolvers<ContextType = VehicleContext, ParentType extends ResolversParentTypes['Vehicle'] = ResolversParentTypes['Vehicle']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vehicle']>, { __typename: 'Vehicle' } & GraphQLRecursivePick<ParentType, {"plate":true}>, ContextType>;
-  campaignReminders?: Resolver<Array<ResolversTypes['CampaignReminder']>, ParentType, ContextType>;
-  clients?: Resolver<Array<ResolversTypes['VehicleClient']>, ParentType, ContextType>;
+  campaignReminders?: Resolver<Maybe<Array<ResolversTypes['CampaignReminder']>>, ParentType, ContextType>;
+  clients?: Resolver<Maybe<Array<ResolversTypes['VehicleClient']>>, ParentType, ContextType>;
   diagnostic?: Resolver<Maybe<ResolversTypes['Diagnostic']>, ParentType, ContextType>;
   displayPlate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  forecasts?: Resolver<Array<ResolversTypes['Forecast']>, ParentType, ContextType>;
-  importedClients?: Resolver<Array<ResolversTypes['ImportedClient']>, ParentType, ContextType>;
-  importedInvoiceLines?: Resolver<Array<ResolversTypes['ImportedInvoiceLine']>, ParentType, ContextType>;
+  forecasts?: Resolver<Maybe<Array<ResolversTypes['Forecast']>>, ParentType, ContextType>;
+  importedClients?: Resolver<Maybe<Array<ResolversTypes['ImportedClient']>>, ParentType, ContextType>;
+  importedInvoiceLines?: Resolver<Maybe<Array<ResolversTypes['ImportedInvoiceLine']>>, ParentType, ContextType>;
   information?: Resolver<Maybe<ResolversTypes['VehicleInformation']>, ParentType, ContextType>;
-  invoices?: Resolver<Array<ResolversTypes['Invoice']>, ParentType, ContextType>;
-  operations?: Resolver<Array<ResolversTypes['Operation']>, ParentType, ContextType>;
+  invoices?: Resolver<Maybe<Array<ResolversTypes['Invoice']>>, ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['Operation']>>, ParentType, ContextType>;
   plate?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -603,6 +633,7 @@ export type VehicleClientResolvers<ContextType = VehicleContext, ParentType exte
   remindByPost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   remindBySms?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withheld?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

@@ -1,4 +1,8 @@
+import { hasScope, Scope } from '../../platform/access';
 import { badInput } from '../../platform/errors';
+import { withheldContactFields, type ContactField } from '../../platform/private-contact';
+import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
+import type { VehicleContext } from './context';
 import { displayPlate, normalisePlate } from '../../platform/plates';
 import { scalarResolvers, toDecimal } from '../../platform/scalars';
 import type { MmpJobAndPart } from '../../vendors/mmp/types';
@@ -21,6 +25,9 @@ const jobAndPart = {
   partBrand: (l: MmpJobAndPart) => l.partBrand || null,
   partLabel: (l: MmpJobAndPart) => l.partLabel || null,
 };
+
+const rawContactShown = (ctx: VehicleContext) => hasScope(ctx.caller, Scope.PERSONAL_PRIVATE_READ);
+const shown = <T>(c: MmpClientRecord, ctx: VehicleContext, field: ContactField, value: T): T | null => (withheldContactFields(c.viePrivee, ctx.caller).has(field) ? null : value);
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -69,18 +76,20 @@ export const resolvers: Resolvers = {
     lastTechnicalControlDate: (v) => v.vehicleLastTechnicalControlDate,
     nextTechnicalControlDate: (v) => v.vehicleNextTechnicalControlDate,
   },
+  // Raw DMS records carry no viePrivee: their contact channels need personal-private:read.
   ImportedClient: {
+    withheld: (_c, _, ctx) => (rawContactShown(ctx) ? [] : ['address', 'postcode', 'city', 'email', 'phone', 'mobile']),
     dmsId: (c) => c.clientDmsId,
     title: (c) => c.clientCivilite,
     lastName: (c) => c.clientNom,
     firstName: (c) => c.clientPrenom,
     companyName: (c) => c.clientRaisonSociale,
-    address: (c) => c.clientAdresse,
-    postcode: (c) => c.clientCodePostal,
-    city: (c) => c.clientVille,
-    email: (c) => c.clientEmail,
-    phone: (c) => c.clientTelephone,
-    mobile: (c) => c.clientPortable,
+    address: (c, _, ctx) => (rawContactShown(ctx) ? c.clientAdresse : null),
+    postcode: (c, _, ctx) => (rawContactShown(ctx) ? c.clientCodePostal : null),
+    city: (c, _, ctx) => (rawContactShown(ctx) ? c.clientVille : null),
+    email: (c, _, ctx) => (rawContactShown(ctx) ? c.clientEmail : null),
+    phone: (c, _, ctx) => (rawContactShown(ctx) ? c.clientTelephone : null),
+    mobile: (c, _, ctx) => (rawContactShown(ctx) ? c.clientPortable : null),
     workshopNationalId: (c) => c.workshopNationalId,
     vin: (c) => c.vehicleVIN,
     lastVisitMileage: (c) => c.vehicleLastVisitMileage,
@@ -95,12 +104,18 @@ export const resolvers: Resolvers = {
     firstName: (c) => c.clientPrenom,
     lastName: (c) => c.clientNom,
     companyName: (c) => c.clientRaisonSociale,
-    address: (c) => c.clientAdresse,
-    postcode: (c) => c.clientCodePostal,
-    city: (c) => c.clientVille,
-    email: (c) => c.clientEmail,
-    phone: (c) => c.clientTelephone,
-    mobile: (c) => c.clientPortable,
+    // MMP `viePrivee`: a channel the client keeps private is null unless the caller holds personal-private:read.
+    address: (c, _, ctx) => shown(c, ctx, 'address', c.clientAdresse),
+    postcode: (c, _, ctx) => shown(c, ctx, 'address', c.clientCodePostal),
+    city: (c, _, ctx) => shown(c, ctx, 'address', c.clientVille),
+    email: (c, _, ctx) => shown(c, ctx, 'email', c.clientEmail),
+    phone: (c, _, ctx) => shown(c, ctx, 'phone', c.clientTelephone),
+    mobile: (c, _, ctx) => shown(c, ctx, 'mobile', c.clientPortable),
+    // Every withheld field, whether or not MMP holds a value for it: presence itself is not told.
+    withheld: (c, _, ctx) => {
+      const w = withheldContactFields(c.viePrivee, ctx.caller);
+      return [...(['mobile', 'phone', 'email'] as const).filter((f) => w.has(f)), ...(w.has('address') ? ['address', 'postcode', 'city'] : [])];
+    },
     remindBySms: (c) => c.relanceSms,
     remindByEmail: (c) => c.relanceEmail,
     remindByPost: (c) => c.relanceCourrier,

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import { accessContextOf, enforceAccessDirectives } from '../../platform/access-directives';
+import type { Logger } from '../../platform/logger';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { VehicleContext } from './context';
 import { createVehicleLoaders } from './loaders';
@@ -10,9 +13,9 @@ import { resolvers } from './resolvers';
 export const vehicleTypeDefs = parse(readFileSync(new URL('./vehicle.graphql', import.meta.url), 'utf8'));
 
 /** The Vehicle subgraph as a value: schema plus a per-request context factory. No env, no listening. */
-export function createVehicleSubgraph({ mmp }: { mmp: MmpClient }) {
+export function createVehicleSubgraph({ mmp, signingSecret, log }: { mmp: MmpClient; signingSecret: string; log: Logger }) {
   return {
-    schema: buildSubgraphSchema([{ typeDefs: vehicleTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]),
-    context: (): VehicleContext => ({ loaders: createVehicleLoaders(mmp) }),
+    schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: vehicleTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
+    context: (req: IncomingMessage): VehicleContext => ({ loaders: createVehicleLoaders(mmp), ...accessContextOf(req.headers, { signingSecret, log }) }),
   };
 }

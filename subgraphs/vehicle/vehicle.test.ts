@@ -8,6 +8,7 @@ import { gql } from '../../test/support/graphql';
 import { createMmpClient } from '../../vendors/mmp/client';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../../vendors/mmp/sandbox/server';
 import { createVehicleSubgraph } from './subgraph';
+import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
 
 let sandbox: RunningSandbox;
 let subgraph: RunningSubgraph;
@@ -24,7 +25,7 @@ beforeAll(async () => {
     lang: 'en',
     credentials: MMP_SANDBOX_CREDENTIALS,
   });
-  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp }) }, 0);
+  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
 });
 afterAll(async () => {
   await subgraph.close();
@@ -130,6 +131,8 @@ describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
         invoices { dmsId date amount { amount } mileage member { tradeName } lines { jobId jobLabel source partBrand partLabel partQuantity } }
         campaignReminders { campaignId label type sentAt channels operations { id label offer } member { posCode } }
         diagnostic { date mileage alerts { code label level } } } }`,
+      {},
+      callerHeaders(),
     );
     expect(res.errors).toBeUndefined();
     const v = res.data!.vehicle;

@@ -27,6 +27,8 @@ export interface SandboxStats {
   tokenRequests: number;
   dataRequests: number;
   byPath: Record<string, number>;
+  abortedRequests: number;
+  injected: Record<string, number>;
 }
 
 export const sandboxStats = async (sandboxUrl: string): Promise<SandboxStats> => (await fetch(`${sandboxUrl}/__sandbox/stats`)).json() as Promise<SandboxStats>;

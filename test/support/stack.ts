@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const sandboxNames = (opts.sandboxes ?? []).map((v) => `${v}-sandbox`);
   const subgraphNames = opts.subgraphs ?? [];
   const names = [...sandboxNames, ...subgraphNames, ...(opts.gateway ? ['gateway'] : [])];
-  const env: Record<string, string> = { DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-')), ...opts.env };
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'switchboard-')),
+    // Test files share one Redis and one source address (127.0.0.1): each stack counts its own rate limits,
+    // and only a test about rate limits (test/rate-limit.e2e.ts) sets them low.
+    GATEWAY_RATE_LIMIT_PREFIX: `switchboard:test-rate:${randomUUID()}`,
+    GATEWAY_RATE_LIMIT_ANONYMOUS: '1000000',
+    GATEWAY_RATE_LIMIT_AUTHENTICATED: '1000000',
+    VITEC_INTAKE_RATE_PER_OFFICE: '1000000',
+    VITEC_INTAKE_RATE_PER_ADDRESS: '1000000',
+    ...opts.env,
+  };
   const ports: Record<string, number> = {};
   for (const n of names) {
     ports[n] = await freePort();

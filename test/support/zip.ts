@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 /**
  * A real ZIP archive (stored entries, no compression) for upload tests: local headers, central directory,
@@ -63,4 +63,30 @@ export async function postMultipart(url: string, query: string, variables: Recor
   } catch {
     throw new Error(`non-JSON answer ${res.status}: ${text.slice(0, 200)}`);
   }
+}
+
+/**
+ * A ZIP bomb for upload tests: one deflated entry of `uncompressedBytes` zeros (a few KB on the wire),
+ * optionally declaring a larger uncompressed size in its headers than the data holds.
+ */
+export function buildZipBomb(uncompressedBytes: number, declaredBytes = uncompressedBytes): Buffer {
+  const zip = Buffer.from(buildZip([{ name: 'clients.csv', content: Buffer.alloc(0) }]));
+  const data = deflateRawSync(Buffer.alloc(uncompressedBytes), { level: 9 });
+  const name = Buffer.from('clients.csv');
+  const local = Buffer.from(zip.subarray(0, 30));
+  local.writeUInt16LE(8, 8); // deflate
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declaredBytes >>> 0, 22);
+  const central = Buffer.from(zip.subarray(30 + name.length, 30 + name.length + 46));
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declaredBytes >>> 0, 24);
+  const cd = Buffer.concat([central, name]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(30 + name.length + data.length, 16);
+  return Buffer.concat([local, name, data, cd, end]);
 }

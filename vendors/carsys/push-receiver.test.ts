@@ -195,12 +195,12 @@ describe.each(engines)('Carsys push receiver on $name', (engine) => {
     const wo = createCarsysWorkOrderStore(store);
     const plates = (await store.query<{ plate: string }>('SELECT DISTINCT plate FROM carsys_work_orders')).rows.map((r) => r.plate);
     const all = [...plates, ...Array.from({ length: 50 - plates.length }, (_, i) => `ZZ${100 + i}Z`)].slice(0, 50);
-    const { snapshot } = await import('../../platform/metrics');
-    const before = snapshot()['db.customer.rounds'] ?? 0;
+    const { eventCount } = await import('../../platform/metrics');
+    const before = await eventCount('db.customer.rounds');
     const byPlate = await wo.workOrdersByPlates(all);
     const keys = [...byPlate.values()].flat().flatMap((w) => [w.driverId, w.ownerId, w.contractorId].filter((x): x is string => !!x).map((personId) => ({ dealerId: w.dealerId, personId })));
     const persons = await wo.personsByKeys(keys);
-    expect((snapshot()['db.customer.rounds'] ?? 0) - before).toBe(2);
+    expect((await eventCount('db.customer.rounds')) - before).toBe(2);
     expect(byPlate.size).toBe(50);
     expect(persons.size).toBeGreaterThan(10);
   });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isStoreUnavailable } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import type { HttpRoute } from '../../platform/subgraph-server';
@@ -105,7 +106,17 @@ export function createCarsysPushReceiver(opts: CarsysPushReceiverOptions): HttpR
       refuse(res, 400, 'invalid_body', `${valid.fields.length} invalid field(s): ${valid.fields.map((f) => f.field).join(', ')}`, { fields: valid.fields });
       return true;
     }
-    const ack = await store.save(dealerId, valid.push);
+    let ack: Awaited<ReturnType<CarsysWorkOrderStore['save']>>;
+    try {
+      ack = await store.save(dealerId, valid.push);
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      // not stored, so not acknowledged: the DMS pushes it again (the upsert makes a repeat harmless)
+      log.warn('carsys push not stored; the database is unavailable', { dealerId });
+      res.setHeader('retry-after', '5');
+      refuse(res, 503, 'store_unavailable', 'the push could not be stored just now; push it again');
+      return true;
+    }
     count(`carsys.push.${ack.status}`);
     reply(res, ack.status === 'created' ? 201 : 200, ack);
     return true;

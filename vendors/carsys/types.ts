@@ -105,7 +105,8 @@ export interface CarsysPushAck {
 
 /** What the receiver answers to a refused push. */
 export interface CarsysPushError {
-  error: 'invalid_signature' | 'unknown_dealer' | 'stale_timestamp' | 'invalid_body' | 'too_large' | 'unsupported_media_type';
+  /** store_unavailable (503, Retry-After): our database could not take the push; nothing was stored, push it again */
+  error: 'invalid_signature' | 'unknown_dealer' | 'stale_timestamp' | 'invalid_body' | 'too_large' | 'unsupported_media_type' | 'store_unavailable';
   message: string;
   /** invalid_body only: every bad field, by dotted path (`interventions.0.price`) */
   fields?: { field: string; problem: string }[];

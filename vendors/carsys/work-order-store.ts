@@ -184,3 +184,35 @@ export function createCarsysWorkOrderStore(store: Store): CarsysWorkOrderStore {
 
   return { save, workOrdersByPlates, personsByKeys };
 }
+
+/**
+ * Retention: work orders no push has changed for `retentionDays`, then persons no remaining work order
+ * points at and no push has changed for as long. In batches; answers how many rows went.
+ */
+export async function pruneCarsysRows(db: Queryable, retentionDays: number, batch = 1_000): Promise<number> {
+  let total = 0;
+  const days = String(retentionDays);
+  for (;;) {
+    const { rowCount } = await db.query(
+      `DELETE FROM carsys_work_orders WHERE (dealer_id, dms_number, work_order_number) IN (
+         SELECT dealer_id, dms_number, work_order_number FROM carsys_work_orders
+          WHERE received_at < now() - ($1 || ' days')::interval LIMIT $2)`,
+      [days, batch],
+    );
+    total += rowCount;
+    if (rowCount < batch) break;
+  }
+  for (;;) {
+    const { rowCount } = await db.query(
+      `DELETE FROM carsys_persons WHERE (dealer_id, person_id) IN (
+         SELECT p.dealer_id, p.person_id FROM carsys_persons p
+          WHERE p.received_at < now() - ($1 || ' days')::interval
+            AND NOT EXISTS (SELECT 1 FROM carsys_work_orders w WHERE w.dealer_id = p.dealer_id
+                              AND p.person_id IN (w.driver_id, w.owner_id, w.contractor_id))
+          LIMIT $2)`,
+      [days, batch],
+    );
+    total += rowCount;
+    if (rowCount < batch) return total;
+  }
+}

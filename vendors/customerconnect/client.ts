@@ -73,7 +73,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
   async function fetchToken(creds: CustomerConnectCredentials, userid?: string): Promise<FetchedToken> {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
     if (userid !== undefined) form.userid = userid;
-    const res = await authHttp.send({ method: 'POST', path: tokenPath, form, headers: { authorization: basic(creds) } });
+    const res = await authHttp.send({ method: 'POST', path: tokenPath, route: '/connect/token', form, headers: { authorization: basic(creds) } });
     if (res.status === 200) {
       const body = parseJsonBody<Partial<CcTokenResponse>>(CUSTOMERCONNECT, res);
       if (typeof body.access_token !== 'string' || !body.access_token || typeof body.expires_in !== 'number') {
@@ -117,7 +117,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
       () => fetchToken(publisher, userid),
       async (token) => {
         const res = check(
-          await http.send({ method: 'POST', path: capacityPath, json: { days }, headers: { authorization: `Bearer ${token}` } }),
+          await http.send({ method: 'POST', path: capacityPath, route: '/capacity', json: { days }, headers: { authorization: `Bearer ${token}` } }),
           `publishing capacity for user ${userid}`,
         );
         const body = parseJsonBody<Partial<CcCapacityPostResult>>(CUSTOMERCONNECT, res);
@@ -140,6 +140,10 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
         stored.push(...(await postCapacity(userid, post)).stored);
       } catch (err) {
         // Say which dates did land, so the caller knows a retry of the whole set is what is needed.
+        if (err instanceof VendorError && stored.length) {
+          // still a VendorError: the vendor's words stay in the log, the caller gets the code and storedDates
+          throw new VendorError(err.vendor, err.code, `${err.message.slice(err.vendor.length + 2)} (stored before the failure: ${stored.join(', ')})`, err.status, { ...err.details, storedDates: stored });
+        }
         if (err instanceof AppError && stored.length) {
           throw new AppError(err.code, `${err.message} (stored before the failure: ${stored.join(', ')})`, { ...err.details, storedDates: stored });
         }
@@ -159,7 +163,7 @@ export function createCustomerConnectClient(opts: CustomerConnectClientOptions) 
       () => fetchToken(reader),
       async (token) => {
         const res = check(
-          await http.send({ method: 'GET', path: capacityPath, query: { userid: userids.join(','), from, to }, headers: { authorization: `Bearer ${token}` } }),
+          await http.send({ method: 'GET', path: capacityPath, route: '/capacity', query: { userid: userids.join(','), from, to }, headers: { authorization: `Bearer ${token}` } }),
           'reading capacity',
         );
         const body = parseJsonBody<Partial<CcCapacityReadResult>>(CUSTOMERCONNECT, res);

@@ -58,7 +58,7 @@ export function createMmpAdherentsClient(mmp: MmpClient, network: string): MmpAd
   return {
     network,
     async campaignClients(codePdv, page, signal) {
-      const res = await mmp.callRaw({ method: 'GET', path: `/service-external-client/adherents/${encodeURIComponent(codePdv)}/campagnes-clients`, query: { page }, signal });
+      const res = await mmp.callRaw({ method: 'GET', path: `/service-external-client/adherents/${encodeURIComponent(codePdv)}/campagnes-clients`, route: '/service-external-client/adherents/:codePdv/campagnes-clients', query: { page }, signal });
       unwrapEnvelope(res); // errors, 401, malformed: the one mapping
       const body = parseJsonBody<Partial<MmpCampagnesClientsResponse>>(VENDOR, res);
       if (!Array.isArray(body.campagneList)) throw new VendorError(VENDOR, ErrorCode.UPSTREAM_BAD_RESPONSE, 'campagnes-clients answer has no campagneList', res.status);
@@ -72,8 +72,8 @@ export function createMmpAdherentsClient(mmp: MmpClient, network: string): MmpAd
     },
     async blacklist(format = 'csv') {
       const path = '/service-external-client/adherents/relance-clients/blacklist';
-      if (format === 'json') return mmp.call<MmpBlacklistEntry[]>({ method: 'GET', path });
-      const res = await mmp.callRaw({ method: 'GET', path, query: { output: 'csv' }, headers: { accept: 'text/csv, application/json;q=0.5' } });
+      if (format === 'json') return mmp.call<MmpBlacklistEntry[]>({ method: 'GET', path, route: path });
+      const res = await mmp.callRaw({ method: 'GET', path, route: path, query: { output: 'csv' }, headers: { accept: 'text/csv, application/json;q=0.5' } });
       const type = String(res.headers['content-type'] ?? '');
       // Errors come back as the JSON envelope even when CSV was asked for.
       if (res.status >= 300 || type.includes('json')) {
@@ -86,7 +86,7 @@ export function createMmpAdherentsClient(mmp: MmpClient, network: string): MmpAd
       const form = new FormData();
       form.append('importFile', new Blob([new Uint8Array(zip)], { type: 'application/zip' }), filename);
       form.append('organizationId', organizationId);
-      return mmp.call<MmpImportFichierResult>({ method: 'POST', path: '/service-external-client/import-fichier/clients-factures', multipart: form, timeoutMs: 60_000 });
+      return mmp.call<MmpImportFichierResult>({ method: 'POST', path: '/service-external-client/import-fichier/clients-factures', route: '/service-external-client/import-fichier/clients-factures', multipart: form, timeoutMs: 60_000 });
     },
   };
 }

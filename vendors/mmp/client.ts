@@ -71,6 +71,7 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
     const res = await http.send({
       method: 'POST',
       path: tokenPath,
+      route: '/service-authentification/token',
       json: {
         grant_type: 'password',
         client_id: credentials.clientId,
@@ -105,6 +106,6 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
     call,
     callRaw,
     vehicle: (service, plate, signal) =>
-      call({ method: 'POST', path: `/service-external-client/vehicule/${service}`, query: { lang }, json: { immatriculation: plate }, signal }),
+      call({ method: 'POST', path: `/service-external-client/vehicule/${service}`, route: `/service-external-client/vehicule/${service}`, query: { lang }, json: { immatriculation: plate }, signal, idempotent: true }),
   };
 }

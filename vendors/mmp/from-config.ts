@@ -1,5 +1,5 @@
 import { localUrl, type Config } from '../../platform/config';
-import { createHttpClient, type HttpClient } from '../../platform/http-client';
+import { createHttpClient, upstreamOptionsFromConfig, type HttpClient } from '../../platform/http-client';
 import type { Logger } from '../../platform/logger';
 import type { RedisClient } from '../../platform/redis';
 import { tokenProviderFromConfig } from '../../platform/tokens';
@@ -13,8 +13,8 @@ export function mmpClientFromConfig(config: Config, log: Logger, redis?: RedisCl
   const http = createHttpClient({
     vendor: 'mmp',
     baseUrl: config.MMP_BASE_URL ?? localUrl(config.MMP_SANDBOX_PORT),
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    connections: config.UPSTREAM_CONNECTIONS,
+    ...upstreamOptionsFromConfig(config),
+    log,
   });
   const mmp = createMmpClient({
     http,

@@ -81,7 +81,7 @@ export function createOzmapClient(opts: OzmapClientOptions): OzmapClient {
   const tokenKey: TokenKey = { vendor: OZMAP, endpoint: `${http.baseUrl}${apiPath}/users/login`, client: opts.login ?? '', user: '' };
 
   async function login(): Promise<string> {
-    const res = await http.send({ method: 'POST', path: `${apiPath}/users/login`, query: { type: 'API' }, json: { login: opts.login, password: opts.password } });
+    const res = await http.send({ method: 'POST', path: `${apiPath}/users/login`, route: '/users/login', query: { type: 'API' }, json: { login: opts.login, password: opts.password } });
     if (res.status !== 200) throw errorFromResponse(OZMAP, res, `login refused: ${vendorMessage(res) ?? `HTTP ${res.status}`}`);
     const body = parseJsonBody<OzmapLoginResponse>(OZMAP, res);
     if (typeof body.authorization !== 'string' || !body.authorization) throw new VendorError(OZMAP, ErrorCode.UPSTREAM_BAD_RESPONSE, 'login answer has no authorization key', res.status);
@@ -101,9 +101,9 @@ export function createOzmapClient(opts: OzmapClientOptions): OzmapClient {
     return opts.tokens!.withToken(tokenKey, fetchKey, once);
   }
 
-  const get = async <T>(path: string, query?: HttpRequest['query']) => (await call<T>({ method: 'GET', path, query })).body as T;
+  const get = async <T>(path: string, query?: HttpRequest['query'], route = path) => (await call<T>({ method: 'GET', path, route, query })).body as T;
   const list = <T>(resource: string) => (p?: OzmapListParams) => get<OzmapPage<T>>(`/${resource}`, listQuery(p));
-  const one = <T>(resource: string) => (id: string) => get<T>(`/${resource}/${encodeURIComponent(id)}`);
+  const one = <T>(resource: string) => (id: string) => get<T>(`/${resource}/${encodeURIComponent(id)}`, undefined, `/${resource}/:id`);
 
   return {
     baseUrl: http.baseUrl + apiPath,
@@ -117,13 +117,13 @@ export function createOzmapClient(opts: OzmapClientOptions): OzmapClient {
     listProperties: list<OzmapProperty>('properties'),
     getProperty: one<OzmapProperty>('properties'),
     async createProperty(body) {
-      return (await call<OzmapProperty>({ method: 'POST', path: '/properties', json: body }, [200, 201])).body as OzmapProperty;
+      return (await call<OzmapProperty>({ method: 'POST', path: '/properties', route: '/properties', json: body }, [200, 201])).body as OzmapProperty;
     },
     async updateProperty(id, body) {
-      return (await call<OzmapProperty>({ method: 'PATCH', path: `/properties/${encodeURIComponent(id)}`, json: body })).body as OzmapProperty;
+      return (await call<OzmapProperty>({ method: 'PATCH', path: `/properties/${encodeURIComponent(id)}`, route: '/properties/:id', json: body })).body as OzmapProperty;
     },
     async deleteProperty(id) {
-      const { status } = await call<unknown>({ method: 'DELETE', path: `/properties/${encodeURIComponent(id)}` }, [200, 204, 404]);
+      const { status } = await call<unknown>({ method: 'DELETE', path: `/properties/${encodeURIComponent(id)}`, route: '/properties/:id' }, [200, 204, 404]);
       return status !== 404;
     },
     async listAll<T>(fetchPage: (p: OzmapListParams) => Promise<OzmapPage<T>>, p: OzmapListParams = {}) {

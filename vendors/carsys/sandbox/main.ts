@@ -11,7 +11,7 @@ try {
   if (!secret) throw new Error(`CARSYS_DEALER_SECRETS has no secret for the sandbox dealer ${dealerId} (CARSYS_SANDBOX_DEALER)`);
   // The receiver is the Customer subgraph's push route unless told otherwise.
   const receiverUrl = config.CARSYS_PUSH_RECEIVER_URL ?? localUrl(config.CUSTOMER_PORT, pushPathOf(dealerId));
-  const sandbox = await startCarsysSandbox({ port: config.CARSYS_SANDBOX_PORT, receiverUrl, dealerId, secret, faults: sandboxFaultsFromConfig(config) });
+  const sandbox = await startCarsysSandbox({ port: config.CARSYS_SANDBOX_PORT, host: config.BIND_ADDRESS, receiverUrl, dealerId, secret, faults: sandboxFaultsFromConfig(config) });
   log.info('Carsys sandbox listening; POST /__sandbox/push to make it push work orders', { url: sandbox.url, receiverUrl, dealerId });
   onShutdown(log, () => sandbox.close());
 } catch (err) {

@@ -22,6 +22,7 @@ import { sandboxVehicle, workOrderPush, type SandboxVehicle } from './data';
  */
 export interface CarsysSandboxOptions {
   port: number;
+  host?: string;
   receiverUrl: string;
   dealerId: string;
   secret: string;
@@ -136,6 +137,7 @@ export async function startCarsysSandbox(opts: CarsysSandboxOptions): Promise<Ru
       },
     },
     opts.port,
+    opts.host,
   );
   return { ...sandbox, totals: () => totals };
 }

@@ -5,7 +5,7 @@ import { startMmpSandbox } from './server';
 
 const { config, log } = bootstrap('mmp-sandbox', process.env);
 try {
-  const sandbox = await startMmpSandbox({ port: config.MMP_SANDBOX_PORT, faults: sandboxFaultsFromConfig(config), extraRoutes: mmpAdherentRoutes });
+  const sandbox = await startMmpSandbox({ port: config.MMP_SANDBOX_PORT, host: config.BIND_ADDRESS, faults: sandboxFaultsFromConfig(config), extraRoutes: mmpAdherentRoutes });
   log.info('MMP Vision 360 sandbox listening', { url: sandbox.url });
   onShutdown(log, () => sandbox.close());
 } catch (err) {

@@ -5,7 +5,7 @@ import { startOzmapSandbox } from './server';
 const { config, log } = bootstrap('ozmap-sandbox', process.env);
 try {
   const sandbox = await startOzmapSandbox({
-    port: config.OZMAP_SANDBOX_PORT,
+    port: config.OZMAP_SANDBOX_PORT, host: config.BIND_ADDRESS,
     faults: sandboxFaultsFromConfig(config),
     apiKey: config.OZMAP_API_KEY,
     defaultRadius: config.OZMAP_SANDBOX_DEFAULT_RADIUS_M,

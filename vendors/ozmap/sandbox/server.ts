@@ -11,6 +11,7 @@ export const API_PATH = '/api/v2';
 
 export interface OzmapSandboxOptions {
   port: number;
+  host?: string;
   faults?: Partial<Faults>;
   /** the static API key this OZmap accepts besides keys issued by login */
   apiKey?: string;
@@ -154,6 +155,7 @@ export async function startOzmapSandbox(opts: OzmapSandboxOptions): Promise<Runn
       ],
     },
     opts.port,
+    opts.host,
   );
   return { ...running, data };
 }

@@ -6,7 +6,7 @@ import { startVitecSandbox } from './server';
 const { config, log } = bootstrap('vitec-sandbox', process.env);
 try {
   const sandbox = await startVitecSandbox({
-    port: config.VITEC_SANDBOX_PORT,
+    port: config.VITEC_SANDBOX_PORT, host: config.BIND_ADDRESS,
     faults: sandboxFaultsFromConfig(config),
     orderUrl: config.VITEC_ORDER_CALLBACK_URL ?? localUrl(config.ORDER_PORT, '/vitec/order'),
     connect: { username: config.VITEC_USERNAME, password: config.VITEC_PASSWORD },

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { gql, sandboxFaults, sandboxReset } from './support/graphql';
+import { metricsUrlOf, scrape, type Scrape } from './support/metrics';
+import { repoRoot } from './support/processes';
+import { metricNamesIn } from './support/promql';
+import { promtool } from './support/promtool';
+import { startStack, type Stack } from './support/stack';
+
+/**
+ * What an operator sees of one request, across processes: gateway → Vehicle subgraph → MMP sandbox, each
+ * its own process. Prometheus text on every /metrics that moves when a query runs; one request id from
+ * the client's error back to the log lines of the gateway and the subgraph.
+ */
+let stack: Stack;
+beforeAll(async () => {
+  // Order too: it is the process that exports the job queue gauges the alert rules use.
+  stack = await startStack({ sandboxes: ['mmp', 'vitec'], subgraphs: ['vehicle', 'order'], gateway: true, env: { LOG_LEVEL: 'info' } });
+});
+afterAll(() => stack?.stop());
+
+const VISION360 = '/service-external-client/vehicule/vision360';
+const gatewayMetrics = () => scrape(metricsUrlOf(stack.gatewayUrl));
+const vehicleMetrics = () => scrape(metricsUrlOf(stack.subgraphUrl('vehicle')));
+const query = (plate: string) => gql(stack.gatewayUrl, `query VehicleInfo($p: String!) { vehicle(plate: $p) { plate information { vin } } }`, { p: plate });
+
+const tool = promtool();
+/** promtool's own parser accepts the exposition. */
+function expectValidExposition(s: Scrape) {
+  expect(s.contentType).toContain('text/plain');
+  expect(s.families.length).toBeGreaterThan(10);
+  if (!tool.available) return;
+  const r = tool.run(['check', 'metrics'], s.text);
+  expect(r.output).not.toMatch(/error while linting|text format parsing error/i);
+  // our own metrics follow the naming rules too (the runtime's graphql_* and prom-client's nodejs_* predate them)
+  expect(r.output.split('\n').filter((l) => l.startsWith('switchboard_'))).toEqual([]);
+}
+
+describe('Prometheus metrics', () => {
+  it('the gateway and a subgraph serve Prometheus text that moves when a query runs (requests, vendor calls by route, token miss then hit)', async () => {
+    const [g0, v0] = await Promise.all([gatewayMetrics(), vehicleMetrics()]);
+    for (const s of [g0, v0]) {
+      expectValidExposition(s);
+      expect(s.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(s.value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    }
+    expect(g0.value('switchboard_subgraph_up', { subgraph: 'vehicle' })).toBe(1);
+    expect(v0.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(0);
+
+    const first = await query('ABC123');
+    expect(first.errors).toBeUndefined();
+    const [g1, v1] = await Promise.all([gatewayMetrics(), vehicleMetrics()]);
+    expect(g1.value('graphql_envelop_request', { operationName: 'VehicleInfo' }) - g0.value('graphql_envelop_request', { operationName: 'VehicleInfo' })).toBe(1);
+    expect(g1.value('graphql_envelop_request_duration', { operationName: 'VehicleInfo' })).toBe(g0.value('graphql_envelop_request_duration', { operationName: 'VehicleInfo' }) + 1);
+    expect(g1.value('graphql_gateway_subgraph_execute_duration', { subgraphName: 'vehicle' })).toBeGreaterThan(g0.value('graphql_gateway_subgraph_execute_duration', { subgraphName: 'vehicle' }));
+    expect(v1.value('switchboard_subgraph_request_duration_seconds', { subgraph: 'vehicle', type: 'query' })).toBeGreaterThan(v0.value('switchboard_subgraph_request_duration_seconds', { subgraph: 'vehicle', type: 'query' }));
+    const vision360Calls = (s: Scrape) => s.value('switchboard_vendor_request_duration_seconds', { vendor: 'mmp', route: VISION360, method: 'POST', status_class: '2xx' });
+    expect(vision360Calls(v1) - vision360Calls(v0)).toBe(1);
+    expect(v1.labelValues('switchboard_vendor_request_duration_seconds', 'route')).toEqual(expect.arrayContaining([VISION360, '/service-authentification/token']));
+    expect(v1.labelValues('switchboard_vendor_request_duration_seconds', 'route')).not.toContain('other');
+    // the first call of the process missed the token cache and fetched one
+    expect(v1.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(1);
+    expect(v1.value('switchboard_token_fetches_total', { vendor: 'mmp' })).toBe(1);
+    expect(v1.value('switchboard_token_cache_hits_total', { vendor: 'mmp' })).toBe(0);
+    expect(v1.value('switchboard_dataloader_batch_size', { loader: 'vehicle.vision360' })).toBeGreaterThan(v0.value('switchboard_dataloader_batch_size', { loader: 'vehicle.vision360' }));
+
+    // the second one is served from the cache
+    expect((await query('DEF123')).errors).toBeUndefined();
+    const v2 = await vehicleMetrics();
+    expect(v2.value('switchboard_token_cache_hits_total', { vendor: 'mmp' })).toBe(1);
+    expect(v2.value('switchboard_token_cache_misses_total', { vendor: 'mmp' })).toBe(1);
+    expect(v2.value('switchboard_token_fetches_total', { vendor: 'mmp' })).toBe(1);
+  });
+
+  it('a sandbox serves its process metrics too', async () => {
+    const s = await scrape(`${stack.sandboxUrl('mmp')}/__sandbox/metrics`);
+    expectValidExposition(s);
+    expect(s.value('process_resident_memory_bytes', { service: 'mmp-sandbox' })).toBeGreaterThan(0);
+  });
+});
+
+describe('one request id from the client to every log line', () => {
+  it('a failing resolver logs its stack with the request id the client gets back in the error and the header', async () => {
+    await sandboxReset(stack.sandboxUrl('mmp'));
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    try {
+      const requestId = `obs-${Date.now()}`;
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ query: 'query Broken { vehicle(plate: "ABC123") { plate information { vin } } }' }),
+      });
+      expect(res.headers.get('x-request-id')).toBe(requestId);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+      expect(body.errors?.length).toBeGreaterThan(0);
+      for (const e of body.errors!) expect(e.extensions?.requestId).toBe(requestId);
+      expect(body.errors![0]!.extensions?.code).toMatch(/^UPSTREAM_/);
+
+      const vendorErrors = await vehicleMetrics();
+      expect(vendorErrors.value('switchboard_vendor_request_duration_seconds', { vendor: 'mmp', route: VISION360, status_class: '5xx' })).toBeGreaterThan(0);
+      // the gateway passes the client's operation name on to the subgraph
+      expect(vendorErrors.value('switchboard_subgraph_request_errors_total', { subgraph: 'vehicle', operation: 'Broken', code: String(body.errors![0]!.extensions?.code) })).toBeGreaterThan(0);
+
+      const linesOf = (name: string) =>
+        stack.services
+          .find((s) => s.name === name)!
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, any>)
+          .filter((l) => l.requestId === requestId);
+      await expect.poll(() => linesOf('vehicle').length).toBeGreaterThan(0);
+      const vehicle = linesOf('vehicle');
+      const failed = vehicle.find((l) => l.msg === 'resolver failed on a vendor call');
+      expect(failed, stack.services.find((s) => s.name === 'vehicle')!.output()).toBeDefined();
+      expect(failed!.err.stack).toMatch(/at .*vendors\/mmp\/client\.ts/);
+      expect(failed!.code).toBe(body.errors![0]!.extensions?.code);
+      // the vendor call itself is logged with the route and the same id
+      expect(vehicle.find((l) => l.msg === 'vendor call answered with a server error')).toMatchObject({ vendor: 'mmp', route: VISION360, status: 500 });
+      // and the gateway says which operation failed, under the same id
+      await expect.poll(() => linesOf('gateway').find((l) => l.msg === 'operation answered with errors')).toMatchObject({ operation: 'Broken', service: 'gateway' });
+    } finally {
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+
+  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json)', async () => {
+    const refused = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1' },
+      body: JSON.stringify({ query: 'mutation { failOrder(id: "x", description: "y") { id } }' }),
+    });
+    expect(refused.status).toBe(401);
+    const body = (await refused.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'refused-1' });
+    const invalid = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'invalid-1' },
+      body: JSON.stringify({ query: '{ noSuchField }' }),
+    });
+    expect(invalid.status).toBe(200);
+    expect(((await invalid.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]!.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', requestId: 'invalid-1' });
+  });
+
+  it('an insane incoming id is replaced by a fresh one, which still reaches the error', async () => {
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    try {
+      const res = await fetch(stack.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'forged"\tline' },
+        body: JSON.stringify({ query: '{ vehicle(plate: "ABC123") { information { vin } } }' }),
+      });
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const body = (await res.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+      expect(body.errors[0]!.extensions.requestId).toBe(id);
+    } finally {
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+});
+
+describe('ops/: alert rules and dashboard', () => {
+  /** Every sample name the running processes export (a histogram `x` exports x_bucket, x_sum, x_count). */
+  async function exportedNames(): Promise<Set<string>> {
+    const scrapes = await Promise.all([
+      gatewayMetrics(),
+      vehicleMetrics(),
+      scrape(metricsUrlOf(stack.subgraphUrl('order'))),
+      scrape(`${stack.sandboxUrl('mmp')}/__sandbox/metrics`),
+    ]);
+    const names = new Set(['up']); // written by Prometheus itself for every target
+    for (const f of scrapes.flatMap((s) => s.families)) {
+      if (f.type === 'HISTOGRAM') for (const suffix of ['_bucket', '_sum', '_count']) names.add(f.name + suffix);
+      else if (f.type === 'SUMMARY') for (const suffix of ['', '_sum', '_count']) names.add(f.name + suffix);
+      else names.add(f.name);
+    }
+    return names;
+  }
+
+  it('every alert expression parses, passes promtool and names only metrics the processes export', async () => {
+    const path = `${repoRoot}/ops/prometheus/alerts.yml`;
+    const rules = YAML.parse(readFileSync(path, 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string }> }> };
+    const exported = await exportedNames();
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    for (const rule of all) {
+      const names = metricNamesIn(rule.expr);
+      expect(names.length, rule.alert).toBeGreaterThan(0);
+      expect(names.filter((n) => !exported.has(n)), `${rule.alert} names metrics no process exports`).toEqual([]);
+    }
+    if (tool.available) {
+      const r = tool.run(['check', 'rules', path]);
+      expect(r.status, r.output).toBe(0);
+    }
+  });
+
+  it('the Grafana dashboard parses and each of its queries names only exported metrics', async () => {
+    const dashboard = JSON.parse(readFileSync(`${repoRoot}/ops/grafana/switchboard.json`, 'utf8')) as { uid: string; panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    expect(dashboard.uid).toBe('switchboard');
+    const exported = await exportedNames();
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+    expect(queries.length).toBeGreaterThanOrEqual(15);
+    for (const q of queries) {
+      // Grafana substitutes $__rate_interval before the query reaches Prometheus
+      const names = metricNamesIn(q.expr.replaceAll('$__rate_interval', '5m'));
+      expect(names.length, q.panel).toBeGreaterThan(0);
+      expect(names.filter((n) => !exported.has(n)), `panel "${q.panel}" names metrics no process exports`).toEqual([]);
+    }
+  });
+});
