@@ -6,6 +6,7 @@ import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
 import { useCallerIdentity } from './plugins/use-caller-identity';
+import { useTracing } from './plugins/use-tracing';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 
 const { config, log } = bootstrap('gateway', process.env);
@@ -23,6 +24,7 @@ try {
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
     publicUrl: config.GATEWAY_URL,
     plugins: [
+      ...(await useTracing()),
       useCallerIdentity({
         partners: config.PARTNER_KEYS,
         jwt: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL },

@@ -1,6 +1,8 @@
 import { Agent, FormData, errors as undiciErrors, request as undiciRequest } from 'undici';
 import { ErrorCode, VendorError, codeForVendorStatus } from './errors';
 import { count } from './metrics';
+import { withVendorCall } from './telemetry';
+import { routeTemplate } from './vendor-route';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -15,6 +17,8 @@ export interface HttpRequest {
   multipart?: FormData;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** route template for traces, e.g. `/properties/{id}`; derived from `path` when unset (see vendor-route.ts) */
+  route?: string;
 }
 
 export interface HttpResponse {
@@ -64,7 +68,7 @@ export function createHttpClient({ vendor, baseUrl, timeoutMs, connections = 64 
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     count(`upstream.${vendor}.requests`);
     try {
-      const res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent });
+      const res = await withVendorCall(vendor, () => req.route ?? routeTemplate(req.path), () => undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent }));
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {

@@ -1,3 +1,5 @@
+import { currentTraceFields } from './telemetry';
+
 /**
  * Structured JSON logs, one line per event, on stderr. Keys that may hold a credential are replaced
  * before anything is written, at any depth, so a careless `log.info({ headers })` cannot leak a token.
@@ -33,7 +35,7 @@ export interface Logger {
 export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (rank[lvl] < rank[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as object) }));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...currentTraceFields(), ...(redact({ ...base, ...fields }) as object) }));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
+import { startTelemetry, stopTelemetry } from './telemetry';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -19,6 +20,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_0
     const force = setTimeout(() => process.exit(1), graceMs);
     force.unref();
     stop()
+      .then(() => stopTelemetry(log))
       .then(() => process.exit(0))
       .catch((err) => {
         log.error('shutdown failed', { err });
@@ -47,5 +49,7 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   } catch (err) {
     return fatal(createLogger({ service }), err);
   }
-  return { config, log: createLogger({ service }, config.LOG_LEVEL) };
+  const log = createLogger({ service }, config.LOG_LEVEL);
+  startTelemetry(service, config, log);
+  return { config, log };
 }

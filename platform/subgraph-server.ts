@@ -6,6 +6,8 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { ErrorCode, toGraphQLError } from './errors';
 import type { Logger } from './logger';
 import { snapshot } from './metrics';
+import { serveTraced, tracingEnabled } from './telemetry';
+import { graphqlTracingPlugin } from './telemetry-apollo';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -63,6 +65,9 @@ export function formatSubgraphError(log: Logger) {
   };
 }
 
+/** Probes are not worth a trace each. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * Apollo Server on a plain node:http server, plus `/healthz`, `/readyz`, `/metrics` and any extra routes.
  * Built as a function of its inputs (no env, no globals) so tests start it on port 0.
@@ -76,12 +81,12 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
     // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(tracingEnabled() ? [graphqlTracingPlugin<C>()] : [])],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
 
-  const server = createServer(async (req, res) => {
+  const server = createServer(serveTraced(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: opts.name });
@@ -119,7 +124,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
       if (!res.headersSent) sendJson(res, status, { errors: [{ message: (err as Error).message, extensions: { code: status === 413 ? ErrorCode.BAD_USER_INPUT : ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.end();
     }
-  });
+  }, { traced: (path) => !UNTRACED.has(path) }));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

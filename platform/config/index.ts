@@ -9,6 +9,7 @@ import { authEnv } from './auth';
 import { ozmapEnv } from './ozmap';
 import { portsEnv } from './ports';
 import { sandboxEnv } from './sandbox';
+import { telemetryEnv } from './telemetry';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -26,6 +27,7 @@ export const envSections = {
   carsys: carsysEnv,
   customer: customerEnv,
   customerconnect: customerConnectEnv,
+  telemetry: telemetryEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;
