@@ -7,7 +7,7 @@ import type { Logger } from '../platform/logger';
 import { snapshot } from '../platform/metrics';
 import { useHealthChecks, type SubgraphTarget } from './plugins/use-health-checks';
 import { useMaxDepth } from './plugins/use-max-depth';
-import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
+import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
 export const APOLLO_SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -24,6 +24,8 @@ export interface GatewayOptions {
   /** per subgraph call, in ms; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   upstreamTimeoutMs: number;
   publicUrl?: string;
+  /** GraphiQL at GET /graphql from installed assets (false: off, as in production unless GATEWAY_EXPLORER=true) */
+  explorer?: ExplorerSetting;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
 }
@@ -57,6 +59,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     transportEntries,
     logging: false,
     landingPage: false,
+    graphiql: opts.explorer ? explorerGraphiQLOptions(opts.explorer) : false,
+    renderGraphiQL: renderExplorerPage,
     graphqlEndpoint: '/graphql',
     multipart: true,
     // Not for subscriptions: the runtime's timeout would end every subscription after upstreamTimeoutMs
@@ -72,7 +76,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime {
     disableIntrospection: opts.introspection ? undefined : { disableIf: () => true },
     plugins: () => [
       useHealthChecks({ subgraphs: opts.subgraphs, metrics: snapshot }),
-      useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin }),
+      useExplorer(opts.explorer ?? false),
       useMaxDepth(opts.maxDepth),
       ...(opts.plugins ?? []),
     ],

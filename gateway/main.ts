@@ -6,6 +6,7 @@ import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
 import { useCallerIdentity } from './plugins/use-caller-identity';
+import { explorerSetting } from './plugins/use-explorer';
 import { useTracing } from './plugins/use-tracing';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 
@@ -23,6 +24,7 @@ try {
     introspection: config.GATEWAY_INTROSPECTION,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
     publicUrl: config.GATEWAY_URL,
+    explorer: explorerSetting(config),
     plugins: [
       ...(await useTracing()),
       useCallerIdentity({

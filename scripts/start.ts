@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadConfig, localUrl } from '../platform/config';
 import { allServices, sandboxes, subgraphs } from '../platform/topology';
+import { explorerSetting } from '../gateway/plugins/use-explorer';
 
 const config = loadConfig(process.env);
 const colours = [36, 32, 33, 35, 34, 96, 92, 93, 95, 94, 91];
@@ -93,7 +94,7 @@ if (!stopping) {
   const lines = [
     '',
     'Switchboard is running',
-    `  gateway (GraphQL, Apollo Sandbox in a browser)  http://localhost:${config.GATEWAY_PORT}/graphql`,
+    `  gateway (GraphQL; GraphiQL in a browser${explorerSetting(config) ? '' : ': off, GATEWAY_EXPLORER=true'})`.padEnd(49) + `http://localhost:${config.GATEWAY_PORT}/graphql`,
     `  subscriptions (graphql-ws)                      ws://localhost:${config.GATEWAY_PORT}/graphql`,
     ...subgraphs.filter(up).map((s) => `  subgraph ${s.name.padEnd(39)}${localUrl(s.port(config), '/graphql')}`),
     ...sandboxes.filter(up).map((s) => `  sandbox ${s.name.replace(/-sandbox$/, '').padEnd(40)}${localUrl(s.port(config))}`),

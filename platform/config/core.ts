@@ -16,5 +16,9 @@ export const coreEnv = {
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
   GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
   GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
+  GATEWAY_EXPLORER: envVar(
+    z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+    'GraphiQL explorer at GET /graphql in a browser (served from installed packages, works offline). Unset: on in development, off in production',
+  ),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
 };
