@@ -63,25 +63,25 @@ export function createVitecClient({ http, username, password }: VitecClientOptio
 
   return {
     async verifyOrderToken(customerId, token) {
-      const ticket = await call<VitecOrderTicket>({ method: 'POST', path: `/Service/Order/Token/${seg(customerId)}`, json: { data: token } });
+      const ticket = await call<VitecOrderTicket>({ method: 'POST', path: `/Service/Order/Token/${seg(customerId)}`, route: '/Service/Order/Token/{customerId}', json: { data: token } });
       if (!ticket || typeof ticket.OrderId !== 'string' || typeof ticket.HasExpired !== 'boolean') {
         throw new VendorError(VITEC, ErrorCode.UPSTREAM_BAD_RESPONSE, 'token verification answer is not an OrderTicket');
       }
       return ticket;
     },
     async listOrders(customerId, query = {}) {
-      const rows = await call<VitecOrderEntry[]>({ method: 'GET', path: `/Service/Order/${seg(customerId)}`, query: { ...query } });
+      const rows = await call<VitecOrderEntry[]>({ method: 'GET', path: `/Service/Order/${seg(customerId)}`, route: '/Service/Order/{customerId}', query: { ...query } });
       if (!Array.isArray(rows)) throw new VendorError(VITEC, ErrorCode.UPSTREAM_BAD_RESPONSE, 'order listing is not an array');
       return rows;
     },
-    requestUserInteraction: (customerId, body) => accepted({ method: 'PUT', path: `/Service/Order/UserInteraction/${seg(customerId)}`, json: body }, 'user interaction request'),
+    requestUserInteraction: (customerId, body) => accepted({ method: 'PUT', path: `/Service/Order/UserInteraction/${seg(customerId)}`, route: '/Service/Order/UserInteraction/{customerId}', json: body }, 'user interaction request'),
     async updateStatus(customerId, body) {
       if (body.status === 'Error' && !body.description?.trim()) throw new VendorError(VITEC, ErrorCode.BAD_USER_INPUT, 'status Error needs a description for the user');
-      return accepted({ method: 'PUT', path: `/Service/Order/Status/${seg(customerId)}`, json: body }, `status ${body.status}`);
+      return accepted({ method: 'PUT', path: `/Service/Order/Status/${seg(customerId)}`, route: '/Service/Order/Status/{customerId}', json: body }, `status ${body.status}`);
     },
-    deliver: (customerId, body) => accepted({ method: 'PUT', path: `/Service/Order/Delivery/${seg(customerId)}`, json: body }, 'delivery'),
+    deliver: (customerId, body) => accepted({ method: 'PUT', path: `/Service/Order/Delivery/${seg(customerId)}`, route: '/Service/Order/Delivery/{customerId}', json: body }, 'delivery'),
     async getEstate(customerId, estateId) {
-      const estate = await call<VitecEstate>({ method: 'GET', path: `/CRM/Lead/${seg(customerId)}/Estate/${seg(estateId)}` });
+      const estate = await call<VitecEstate>({ method: 'GET', path: `/CRM/Lead/${seg(customerId)}/Estate/${seg(estateId)}`, route: '/CRM/Lead/{customerId}/Estate/{estateId}' });
       if (!estate || typeof estate.Id !== 'string') throw new VendorError(VITEC, ErrorCode.UPSTREAM_BAD_RESPONSE, 'estate answer has no Id');
       return estate;
     },
