@@ -1,8 +1,12 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { tracingEnabled } from '../../platform/telemetry';
 
-/** Requests that are not GraphQL (probes, the landing page) start no trace. */
-const traced = (request: Request) => new URL(request.url).pathname === '/graphql';
+/** Probes and the explorer's static assets start no trace; GraphQL and the Vitec order intake do. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics', '/']);
+const traced = (request: Request) => {
+  const path = new URL(request.url).pathname;
+  return !UNTRACED.has(path) && !path.startsWith('/explorer/');
+};
 
 /**
  * The Hive runtime's OpenTelemetry plugin: spans for the HTTP request, GraphQL parse/validate/execute,
