@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,50 @@ describe.runIf(chromiumForTests())('explorer in headless Chromium', () => {
     const text = await page.textContent('body');
     expect(text).toContain('needs JavaScript');
     expect(text).toContain("curl -s <this URL> -H 'content-type: application/json' -H 'x-api-key: sb_dev_partner_key'");
+    await context.close();
+  });
+});
+
+describe.runIf(chromiumForTests())('explorer subscriptions in headless Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([
+      startStack({ sandboxes: ['vitec'], subgraphs: ['order'], gateway: true, env: { ORDER_EVENTS_CHANNEL: `test:order-events:${randomUUID()}`, ORDER_JOB_POLL_MS: '200' } }),
+      launchChromium(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('a subscription typed into GraphiQL carries the preloaded key and shows the events as they come', async () => {
+    const origin = new URL(stack.gatewayUrl).origin;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/graphql`);
+    await page.waitForSelector('.graphiql-container', { timeout: 25_000 });
+    await page.click('.graphiql-query-editor');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription Follow { orderStatusChanged { eventId status } }');
+    // GraphiQL takes the edit in after a debounce and then mirrors it in the URL: run only once it has.
+    await page.waitForURL(/orderStatusChanged/, { timeout: 10_000 });
+    // GraphiQL subscribes over SSE (a GET with the operation in the URL), with the headers of the editor.
+    const subscribed = page.waitForRequest((r) => r.url().includes('orderStatusChanged'));
+    await page.click('.graphiql-execute-button');
+    const request = await subscribed;
+    expect(request.headers()['x-api-key']).toBe('sb_dev_partner_key');
+    expect(request.headers()['accept']).toContain('text/event-stream');
+
+    // Once the event stream is open, Vitec places an order; the page shows its status events.
+    await page.waitForResponse((r) => r.url().includes('orderStatusChanged'));
+    await new Promise((r) => setTimeout(r, 300));
+    const placed = await fetch(`${stack.sandboxUrl('vitec')}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId: 'M123', authMode: 'token' }) });
+    expect(placed.status).toBe(200);
+    await page.waitForFunction(() => /"status":\s*"(RECEIVED|ACKNOWLEDGED)"/.test((document.querySelector('.graphiql-response')?.textContent ?? '').replace(/\s+/g, ' ')), undefined, { timeout: 20_000 });
+    expect((await page.textContent('.graphiql-response'))!).not.toContain('UNAUTHENTICATED');
     await context.close();
   });
 });
