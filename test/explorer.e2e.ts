@@ -19,7 +19,10 @@ describe.runIf(chromiumForTests())('explorer in headless Chromium', () => {
   let origin: string;
   const offsite: string[] = [];
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true }), launchChromium()]);
+    [stack, browser] = await Promise.all([
+      startStack({ sandboxes: ['mmp', 'vitec'], subgraphs: ['vehicle', 'order'], gateway: true, env: { ORDER_EVENTS_CHANNEL: `test:order-events:${randomUUID()}`, ORDER_JOB_POLL_MS: '200' } }),
+      launchChromium(),
+    ]);
     origin = new URL(stack.gatewayUrl).origin;
   });
   afterAll(async () => {
@@ -85,26 +88,9 @@ describe.runIf(chromiumForTests())('explorer in headless Chromium', () => {
     expect(text).toContain("curl -s <this URL> -H 'content-type: application/json' -H 'x-api-key: sb_dev_partner_key'");
     await context.close();
   });
-});
-
-describe.runIf(chromiumForTests())('explorer subscriptions in headless Chromium', () => {
-  let stack: Stack;
-  let browser: Browser;
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ sandboxes: ['vitec'], subgraphs: ['order'], gateway: true, env: { ORDER_EVENTS_CHANNEL: `test:order-events:${randomUUID()}`, ORDER_JOB_POLL_MS: '200' } }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
 
   it('a subscription typed into GraphiQL carries the preloaded key and shows the events as they come', async () => {
-    const origin = new URL(stack.gatewayUrl).origin;
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const { context, page } = await offline();
     await page.goto(`${origin}/graphql`);
     await page.waitForSelector('.graphiql-container', { timeout: 25_000 });
     await page.click('.graphiql-query-editor');
@@ -115,13 +101,14 @@ describe.runIf(chromiumForTests())('explorer subscriptions in headless Chromium'
     await page.waitForURL(/orderStatusChanged/, { timeout: 10_000 });
     // GraphiQL subscribes over SSE (a GET with the operation in the URL), with the headers of the editor.
     const subscribed = page.waitForRequest((r) => r.url().includes('orderStatusChanged'));
+    const opened = page.waitForResponse((r) => r.url().includes('orderStatusChanged'));
     await page.click('.graphiql-execute-button');
     const request = await subscribed;
     expect(request.headers()['x-api-key']).toBe('sb_dev_partner_key');
     expect(request.headers()['accept']).toContain('text/event-stream');
 
     // Once the event stream is open, Vitec places an order; the page shows its status events.
-    await page.waitForResponse((r) => r.url().includes('orderStatusChanged'));
+    await opened;
     await new Promise((r) => setTimeout(r, 300));
     const placed = await fetch(`${stack.sandboxUrl('vitec')}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId: 'M123', authMode: 'token' }) });
     expect(placed.status).toBe(200);
