@@ -94,7 +94,7 @@ if (!stopping) {
   const lines = [
     '',
     'Switchboard is running',
-    `  gateway (GraphQL; GraphiQL in a browser${explorerSetting(config) ? '' : ': off, GATEWAY_EXPLORER=true'})`.padEnd(49) + `http://localhost:${config.GATEWAY_PORT}/graphql`,
+    `  ${(explorerSetting(config) ? 'gateway (GraphQL; GraphiQL in a browser)' : 'gateway (GraphQL; GATEWAY_EXPLORER=true for UI)').padEnd(47)} http://localhost:${config.GATEWAY_PORT}/graphql`,
     `  subscriptions (graphql-ws)                      ws://localhost:${config.GATEWAY_PORT}/graphql`,
     ...subgraphs.filter(up).map((s) => `  subgraph ${s.name.padEnd(39)}${localUrl(s.port(config), '/graphql')}`),
     ...sandboxes.filter(up).map((s) => `  sandbox ${s.name.replace(/-sandbox$/, '').padEnd(40)}${localUrl(s.port(config))}`),
