@@ -23,7 +23,6 @@ export interface GatewayOptions {
   introspection: boolean;
   /** per subgraph call, in ms; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   upstreamTimeoutMs: number;
-  publicUrl?: string;
   /** GraphiQL at GET /graphql from installed assets (false: off, as in production unless GATEWAY_EXPLORER=true) */
   explorer?: ExplorerSetting;
   /** policies added by domains (caller identity, …) */

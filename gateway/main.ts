@@ -23,7 +23,6 @@ try {
     maxDepth: config.GATEWAY_MAX_DEPTH,
     introspection: config.GATEWAY_INTROSPECTION,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS + 5_000,
-    publicUrl: config.GATEWAY_URL,
     explorer: explorerSetting(config),
     plugins: [
       ...(await useTracing()),

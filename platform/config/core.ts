@@ -14,8 +14,7 @@ export const coreEnv = {
   TOKEN_LOCK_TTL_MS: envVar(positiveInt(10_000), 'How long one process may hold the cross-process token-fetch lock in Redis'),
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
-  GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
-  GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (Apollo Sandbox needs it)'),
+  GATEWAY_INTROSPECTION: envVar(bool(true), 'Allow schema introspection through the gateway (the explorer needs it)'),
   GATEWAY_EXPLORER: envVar(
     z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
     'GraphiQL explorer at GET /graphql in a browser (served from installed packages, works offline). Unset: on in development, off in production',
