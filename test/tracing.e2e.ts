@@ -128,4 +128,15 @@ describe('OpenTelemetry traces (OTLP http/protobuf)', () => {
       otlp.bodies.some((b) => b.contentType === 'application/x-protobuf' && b.body.includes(id) && [service, ...words].every((w) => b.body.includes(w)));
     await otlp.until('protobuf spans of both processes', () => exported('switchboard-gateway', 'subgraph.execute (vehicle)') && exported('switchboard-vehicle', 'switchboard.vendor', 'mmp', 'http.response.status_code'));
   });
+
+  it('a collector that goes away costs no request and no process', async () => {
+    await otlp.close();
+    for (let i = 0; i < 5; i++) {
+      const res = await gql(stack.gatewayUrl, '{ vehicle(plate: "DEF123") { plate information { vin } } }');
+      expect(res.errors).toBeUndefined();
+    }
+    await new Promise((r) => setTimeout(r, 500)); // a few export attempts against the closed port
+    expect(stack.services.map((s) => [s.name, s.child.exitCode])).toEqual(stack.services.map((s) => [s.name, null]));
+    expect((await gql(stack.gatewayUrl, '{ vehicle(plate: "ABC123") { plate } }')).data).toEqual({ vehicle: { plate: 'ABC123' } });
+  });
 });
