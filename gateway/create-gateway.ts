@@ -9,8 +9,8 @@ import { useErrorLog } from './plugins/use-error-log';
 import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
-import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
+import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
 export const APOLLO_SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -26,9 +26,8 @@ export interface GatewayOptions {
   introspection: boolean;
   /** per operation, in ms, across all its subgraph calls; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   budgets: DeadlineOptions;
-  /** serve the Apollo Sandbox explorer page on `/` (default true; off in production unless set) */
-  explorer?: boolean;
-  publicUrl?: string;
+  /** GraphiQL at GET /graphql from installed assets (false: off, as in production unless GATEWAY_EXPLORER=true) */
+  explorer?: ExplorerSetting;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
 }
@@ -61,6 +60,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     transportEntries,
     logging: false,
     landingPage: false,
+    graphiql: opts.explorer ? explorerGraphiQLOptions(opts.explorer) : false,
+    renderGraphiQL: renderExplorerPage,
     graphqlEndpoint: '/graphql',
     multipart: true,
     // No runtime-level `upstreamTimeout` (a timer, AbortSignal.any and a race per subgraph call): one
@@ -79,7 +80,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
       ...usePrometheus({ log: ctx.log, subgraphs: readiness }),
       useErrorLog(opts.log),
-      ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
+      useExplorer(opts.explorer ?? false),
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
