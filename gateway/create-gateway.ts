@@ -79,11 +79,12 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useRequestId(),
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
       ...usePrometheus({ log: ctx.log, subgraphs: readiness }),
-      useErrorLog(opts.log),
       useExplorer(opts.explorer ?? false),
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
+      // after useSubgraphErrors, so the log shows the codes the client gets
+      useErrorLog(opts.log),
       ...(opts.plugins ?? []),
     ],
   });

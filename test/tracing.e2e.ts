@@ -38,8 +38,8 @@ describe('OpenTelemetry traces (OTLP http/json)', () => {
       inTrace().find((s) => s.service === 'switchboard-vehicle' && s.kind === CLIENT && s.attributes['switchboard.vendor'] === 'mmp' && String(s.attributes['url.template']).endsWith('/vision360')),
     );
     expect(vendorCall.attributes['http.response.status_code']).toBe(200);
-    expect(vendorCall.attributes['url.template']).toBe('/api/v1/trif/service-external-client/vehicule/vision360');
-    expect(vendorCall.name).toBe('POST mmp /api/v1/trif/service-external-client/vehicule/vision360');
+    expect(vendorCall.attributes['url.template']).toBe('/service-external-client/vehicule/vision360');
+    expect(vendorCall.name).toBe('POST mmp /service-external-client/vehicule/vision360');
 
     // Parent chain: vendor call ← subgraph SERVER span ← gateway's upstream fetch to the subgraph.
     const byId = new Map(inTrace().map((s) => [s.spanId, s]));
