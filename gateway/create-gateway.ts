@@ -9,8 +9,8 @@ import { useErrorLog } from './plugins/use-error-log';
 import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
-import { useSandboxLandingPage } from './plugins/use-sandbox-landing-page';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
+import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
 export const APOLLO_SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -26,9 +26,8 @@ export interface GatewayOptions {
   introspection: boolean;
   /** per operation, in ms, across all its subgraph calls; a stalled subgraph answers UPSTREAM_TIMEOUT instead of hanging the client */
   budgets: DeadlineOptions;
-  /** serve the Apollo Sandbox explorer page on `/` (default true; off in production unless set) */
-  explorer?: boolean;
-  publicUrl?: string;
+  /** GraphiQL at GET /graphql from installed assets (false: off, as in production unless GATEWAY_EXPLORER=true) */
+  explorer?: ExplorerSetting;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
   /** the query planner and executor: the runtime's JS one (default) or Hive Router's Rust planner (`@graphql-hive/router-runtime`) */
@@ -67,6 +66,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     unifiedGraphHandler: opts.unifiedGraphHandler,
     logging: false,
     landingPage: false,
+    graphiql: opts.explorer ? explorerGraphiQLOptions(opts.explorer) : false,
+    renderGraphiQL: renderExplorerPage,
     graphqlEndpoint: '/graphql',
     multipart: true,
     // No runtime-level `upstreamTimeout` (a timer, AbortSignal.any and a race per subgraph call): one
@@ -84,11 +85,12 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useRequestId(),
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
       ...usePrometheus({ log: ctx.log, subgraphs: readiness }),
-      useErrorLog(opts.log),
-      ...(opts.explorer === false ? [] : [useSandboxLandingPage({ publicUrl: (req) => opts.publicUrl ?? new URL(req.url).origin })]),
+      useExplorer(opts.explorer ?? false),
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
+      // after useSubgraphErrors, so the log shows the codes the client gets
+      useErrorLog(opts.log),
       ...(opts.plugins ?? []),
     ],
   });

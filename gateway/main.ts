@@ -8,6 +8,8 @@ import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-
 import { enabledUnlessProduction } from '../platform/config/production';
 import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
+import { explorerSetting } from './plugins/use-explorer';
+import { useTracing } from './plugins/use-tracing';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
 import { createRateLimiter } from '../platform/rate-limit';
@@ -32,13 +34,13 @@ try {
     corsOrigins: config.CORS_ORIGINS,
     maxDepth: config.GATEWAY_MAX_DEPTH,
     introspection: enabledUnlessProduction(config, config.GATEWAY_INTROSPECTION),
-    explorer: enabledUnlessProduction(config, config.GATEWAY_EXPLORER),
+    explorer: explorerSetting(config),
     budgets: { queryBudgetMs: config.GATEWAY_QUERY_BUDGET_MS, mutationBudgetMs: config.GATEWAY_MUTATION_BUDGET_MS },
-    publicUrl: config.GATEWAY_URL,
     // loaded only when chosen: the native addon exists for linux and macOS only
     unifiedGraphHandler: config.GATEWAY_QUERY_PLANNER === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined,
     deduplicateSubgraphRequests: config.GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS,
     plugins: [
+      ...(await useTracing()),
       useCallerIdentity({
         partners: config.PARTNER_KEYS,
         jwt: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL },

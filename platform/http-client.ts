@@ -17,6 +17,8 @@ import {
 } from './resilience';
 import { observeVendorCall } from './vendor-call-telemetry';
 import type { Logger } from './logger';
+import { withVendorCall } from './telemetry';
+import { routeTemplate } from './vendor-route';
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -142,7 +144,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const observed = observeVendorCall(vendor, req, log);
     let status: number | undefined;
     try {
-      const res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent });
+      // a client span per attempt when tracing is on (vendor, route template, status); a plain call otherwise
+      const res = await withVendorCall(vendor, () => req.route ?? routeTemplate(req.path), () => undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent }));
       status = res.statusCode;
       const cap = req.maxResponseBytes ?? maxBytes;
       const declared = Number(res.headers['content-length']);

@@ -1,6 +1,7 @@
 import { maskCredentials } from './mask-credentials';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { logCorrelationFields } from './request-context';
+import { currentTraceFields } from './telemetry';
 
 /**
  * Structured JSON logs through pino, one line per event, on stderr. Keys that may hold a credential are
@@ -84,7 +85,8 @@ export function createLogger(base: Record<string, unknown> = {}, level: LogLevel
       // `redact` has already turned errors into { type, message, code, stack, cause }
       serializers: { err: (e: unknown) => e },
       // requestId (and whatever else request-context adds) on every line written during a request
-      mixin: logCorrelationFields,
+      // the request id (platform/request-context) and, when tracing is on, the trace and span ids
+      mixin: () => ({ ...logCorrelationFields(), ...currentTraceFields() }),
     },
     destination,
   );

@@ -11,6 +11,19 @@ import client, { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export const registry: Registry = client.register;
 
+/**
+ * Declares a metric of the process registry once. A module evaluated twice in one process (vitest runs
+ * several test files in one worker: fresh modules each, one prom-client) would register a name twice and
+ * throw; the second evaluation gets the metric the first declared.
+ */
+const once =
+  <K extends new (config: any) => any>(Kind: K) =>
+  (config: ConstructorParameters<K>[0] & { name: string }): InstanceType<K> =>
+    (registry.getSingleMetric(config.name) as InstanceType<K> | undefined) ?? new Kind(config);
+const counter = once(Counter);
+const gauge = once(Gauge);
+const histogram = once(Histogram);
+
 let processMetrics = false;
 /** Node's default process metrics (CPU, memory, event loop lag, GC, handles), once per process. */
 export function collectProcessMetrics(service: string): void {
@@ -46,7 +59,7 @@ export function boundedLabel(max = 200) {
 
 // --- vendor calls (platform/http-client.ts) ---------------------------------------------------------
 
-export const vendorRequestDuration = new Histogram({
+export const vendorRequestDuration = histogram({
   name: 'switchboard_vendor_request_duration_seconds',
   help: 'Vendor REST calls: latency by vendor, route template, method and status class (2xx…5xx, or timeout/unreachable/aborted when no answer came); _count is the call rate',
   labelNames: ['vendor', 'route', 'method', 'status_class'] as const,
@@ -68,7 +81,7 @@ export function startVendorCallTimer(vendor: string, route: string, method: stri
 
 // --- circuit breaker (platform/http-client.ts) ------------------------------------------------------
 
-export const circuitBreakerState = new Gauge({
+export const circuitBreakerState = gauge({
   name: 'switchboard_circuit_breaker_state',
   help: 'Circuit breaker of a vendor in this process: 0 closed (calls flow), 1 half-open (a probe call is allowed), 2 open (calls fail fast)',
   labelNames: ['vendor'] as const,
@@ -82,7 +95,7 @@ export function setCircuitBreakerState(vendor: string, state: CircuitBreakerStat
 
 // --- vendor tokens (platform/tokens) ----------------------------------------------------------------
 
-const tokenCounter = (what: string, help: string) => new Counter({ name: `switchboard_token_${what}_total`, help, labelNames: ['vendor'] as const });
+const tokenCounter = (what: string, help: string) => counter({ name: `switchboard_token_${what}_total`, help, labelNames: ['vendor'] as const });
 export const tokenMetrics = {
   hits: tokenCounter('cache_hits', 'Token requests served from the token cache (memory or Redis)'),
   misses: tokenCounter('cache_misses', 'Token requests that found no cached token'),
@@ -94,7 +107,7 @@ export const tokenMetrics = {
 
 // --- DataLoader batches (subgraphs/*/loaders.ts) ----------------------------------------------------
 
-export const dataLoaderBatchSize = new Histogram({
+export const dataLoaderBatchSize = histogram({
   name: 'switchboard_dataloader_batch_size',
   help: 'Keys per DataLoader batch, by loader',
   labelNames: ['loader'] as const,
@@ -113,13 +126,13 @@ export function measuredBatch<K, R>(loader: string, batch: (keys: readonly K[]) 
 // --- subgraph GraphQL requests (platform/subgraph-server.ts) ----------------------------------------
 
 export const subgraphRequests = {
-  duration: new Histogram({
+  duration: histogram({
     name: 'switchboard_subgraph_request_duration_seconds',
     help: 'GraphQL operations served by a subgraph: latency by subgraph, operation name and type; _count is the request rate',
     labelNames: ['subgraph', 'operation', 'type'] as const,
     buckets: latencyBuckets,
   }),
-  errors: new Counter({
+  errors: counter({
     name: 'switchboard_subgraph_request_errors_total',
     help: 'GraphQL errors returned by a subgraph, by subgraph, operation name and extensions.code',
     labelNames: ['subgraph', 'operation', 'code'] as const,
@@ -128,13 +141,13 @@ export const subgraphRequests = {
 
 // --- subscriptions and events (Order) ---------------------------------------------------------------
 
-export const liveSubscriptions = new Gauge({
+export const liveSubscriptions = gauge({
   name: 'switchboard_subscriptions_active',
   help: 'Live event subscriptions served by this process, by feed',
   labelNames: ['feed'] as const,
 });
 
-export const eventDeliveryLag = new Histogram({
+export const eventDeliveryLag = histogram({
   name: 'switchboard_event_delivery_lag_seconds',
   help: 'Time from an event being stored to its hand-over to a subscriber, by feed and delivery (live, or replay after a reconnect)',
   labelNames: ['feed', 'delivery'] as const,
@@ -143,7 +156,7 @@ export const eventDeliveryLag = new Histogram({
 
 // --- named domain events (intake refused, pushes stored, reservations released, …) ------------------
 
-export const domainEvents = new Counter({
+export const domainEvents = counter({
   name: 'switchboard_events_total',
   help: 'Named domain events counted by the code (count(name)), e.g. order.intake.accepted, carsys.push.stored',
   labelNames: ['event'] as const,

@@ -3,6 +3,7 @@ import { productionRefusal } from './config/production';
 import { createLogger, type Logger } from './logger';
 import { maskCredentials } from './mask-credentials';
 import { collectProcessMetrics } from './metrics';
+import { startTelemetry, stopTelemetry } from './telemetry';
 
 /**
  * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
@@ -22,6 +23,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_0
     const force = setTimeout(() => process.exit(1), graceMs);
     force.unref();
     stop()
+      .then(() => stopTelemetry(log))
       .then(() => process.exit(0))
       .catch((err) => {
         log.error('shutdown failed', { err });
@@ -55,5 +57,7 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   if (refusal) return fatal(createLogger({ service }), new Error(refusal));
   // Node's process metrics on /metrics, every series labelled with the service.
   collectProcessMetrics(service);
-  return { config, log: createLogger({ service }, config.LOG_LEVEL) };
+  const log = createLogger({ service }, config.LOG_LEVEL);
+  startTelemetry(service, config, log);
+  return { config, log };
 }

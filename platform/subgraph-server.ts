@@ -8,6 +8,8 @@ import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
 import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestContext } from './request-context';
 import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
+import { serveTraced, tracingEnabled } from './telemetry';
+import { graphqlTracingPlugin } from './telemetry-apollo';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -78,6 +80,9 @@ export function formatSubgraphError(log: Logger) {
   };
 }
 
+/** Probes are not worth a trace each. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * Apollo Server on a plain node:http server, plus `/healthz`, `/readyz`, `/metrics` and any extra routes.
  * Built as a function of its inputs (no env, no globals) so tests start it on port 0.
@@ -91,7 +96,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     csrfPrevention: true,
     formatError: formatSubgraphError(log),
     // No inline (ftv1) traces: only Apollo's own gateway reads them, and they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(opts.name)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphMetricsPlugin(opts.name), ...(tracingEnabled() ? [graphqlTracingPlugin<C>()] : [])],
   });
   await apollo.start();
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
@@ -100,12 +105,17 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   // Every request runs in its own context (log lines and errors carry the gateway's x-request-id, or a new
   // one) and in its call scope: vendor calls made for it stop at its budget or when the caller (the
   // gateway, on behalf of its client) goes away.
-  const server = createServer((req, res) => {
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    const { scope, dispose } = callScopeForRequest(req, res, maxBudgetMs);
-    return runWithRequestContext({ requestId }, () => runInCallScope(scope, () => handle(req, res)).finally(dispose));
-  });
+  const server = createServer(
+    serveTraced(
+      (req, res) => {
+        const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+        res.setHeader(REQUEST_ID_HEADER, requestId);
+        const { scope, dispose } = callScopeForRequest(req, res, maxBudgetMs);
+        return runWithRequestContext({ requestId }, () => runInCallScope(scope, () => handle(req, res)).finally(dispose));
+      },
+      { traced: (path) => !UNTRACED.has(path) },
+    ),
+  );
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {

@@ -13,6 +13,7 @@ const headings: Record<string, string> = {
   vitec: 'Vitec Express Connect (Order)',
   auth: 'Callers: partner API keys, frontend JWTs, gateway-to-subgraph identity',
   ozmap: 'OZmap via Conecte.ai (Coverage)',
+  telemetry: 'OpenTelemetry traces (standard OTEL_* variables; off unless an exporter is set)',
 };
 
 /**

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { loadConfig, localUrl } from '../platform/config';
 import { allServices, sandboxes, subgraphs } from '../platform/topology';
 import { supervise, type Supervised } from './supervisor';
+import { explorerSetting } from '../gateway/plugins/use-explorer';
 
 const config = loadConfig(process.env);
 const colours = [36, 32, 33, 35, 34, 96, 92, 93, 95, 94, 91];
@@ -105,7 +106,7 @@ if (!stopping) {
   const lines = [
     '',
     'Switchboard is running',
-    `  gateway (GraphQL, Apollo Sandbox in a browser)  http://localhost:${config.GATEWAY_PORT}/graphql`,
+    `  ${(explorerSetting(config) ? 'gateway (GraphQL; GraphiQL in a browser)' : 'gateway (GraphQL; GATEWAY_EXPLORER=true for UI)').padEnd(47)} http://localhost:${config.GATEWAY_PORT}/graphql`,
     `  subscriptions (graphql-ws)                      ws://localhost:${config.GATEWAY_PORT}/graphql`,
     ...subgraphs.filter(up).map((s) => `  subgraph ${s.name.padEnd(39)}${localUrl(s.port(config), '/graphql')}`),
     ...sandboxes.filter(up).map((s) => `  sandbox ${s.name.replace(/-sandbox$/, '').padEnd(40)}${localUrl(s.port(config))}`),

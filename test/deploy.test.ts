@@ -32,7 +32,7 @@ describe('deployment files', () => {
         // An http://<service>:<port> reference names a compose service and listens where that process does.
         const m = /^https?:\/\/([a-z-]+):(\d+)/.exec(String(value));
         if (m && byCommand.has(m[1]!)) expect(Number(m[2]), `${name}: ${key}`).toBe(portOf(m[1]!));
-        if (m && key !== 'GATEWAY_URL') expect(Object.keys(compose.services), `${name}: ${key} points at ${m[1]}`).toContain(m[1]); // GATEWAY_URL is the public one
+        if (m) expect(Object.keys(compose.services), `${name}: ${key} points at ${m[1]}`).toContain(m[1]);
       }
       expect(svc.environment.BIND_ADDRESS, `${name} must listen beyond loopback`).toBe('0.0.0.0');
     }

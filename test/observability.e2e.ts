@@ -113,7 +113,7 @@ describe('one request id from the client to every log line', () => {
           .filter((l) => l.requestId === requestId);
       await expect.poll(() => linesOf('vehicle').length).toBeGreaterThan(0);
       const vehicle = linesOf('vehicle');
-      const failed = vehicle.find((l) => l.msg === 'resolver failed on a vendor call');
+      const failed = vehicle.find((l) => l.msg === 'vendor call failed');
       expect(failed, stack.services.find((s) => s.name === 'vehicle')!.output()).toBeDefined();
       expect(failed!.err.stack).toMatch(/at .*vendors\/mmp\/client\.ts/);
       expect(failed!.code).toBe(body.errors![0]!.extensions?.code);

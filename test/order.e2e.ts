@@ -197,7 +197,9 @@ describe('Vitec places orders; partners follow them through the gateway', () => 
     await peek.ended;
     expect(peek.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
-    await new Promise((r) => setTimeout(r, 300));
+    // events travel asynchronously (store → pub/sub → subgraph → gateway): wait, bounded, until both streams
+    // have their order's two events, then check that each has exactly those and nothing of the other's
+    await until(async () => [statusesOf(acmeAll.events, theirs.id).length, statusesOf(devAll.events, mine.id).length], ([a, d]) => a >= 2 && d >= 2, 10_000).catch(() => undefined);
     expect(statusesOf(acmeAll.events, theirs.id), JSON.stringify(acmeAll.errors)).toEqual(['RECEIVED', 'ACKNOWLEDGED']);
     expect(acmeAll.events.every((e) => e.order.customerId === 'M200')).toBe(true);
     expect(statusesOf(devAll.events, mine.id)).toEqual(['RECEIVED', 'ACKNOWLEDGED']);

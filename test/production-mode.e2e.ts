@@ -113,7 +113,7 @@ describe('production mode with production values', () => {
     expect((await gql(`${closed}/graphql`, introspection)).errors?.[0]?.message).toMatch(/introspection/i);
     expect((await fetch(`${closed}/`, { headers: { accept: 'text/html' } })).status).toBe(404);
     expect((await gql(`${open}/graphql`, introspection)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
-    expect(await (await fetch(`${open}/`, { headers: { accept: 'text/html' } })).text()).toContain('EmbeddedSandbox');
+    expect(await (await fetch(`${open}/graphql`, { headers: { accept: 'text/html' } })).text()).toContain('Switchboard GraphiQL');
     // a subgraph in production mode does not answer introspection either
     const port = await freePort();
     const capacity = spawnService('capacity', 'subgraphs/capacity/main.ts', { ...PRODUCTION, CAPACITY_PORT: String(port) });

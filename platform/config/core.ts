@@ -21,7 +21,6 @@ export const coreEnv = {
   TOKEN_LOCK_TTL_MS: envVar(positiveInt(10_000), 'How long one process may hold the cross-process token-fetch lock in Redis'),
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
-  GATEWAY_URL: envVar(url(), 'Public URL of the gateway, shown on the landing page. Unset: http://localhost:GATEWAY_PORT'),
   GATEWAY_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection through the gateway (Apollo Sandbox needs it). Unset: on in development, off in production mode'),
   SUBGRAPH_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection straight at the subgraph ports (nothing in Switchboard needs it). Unset: on in development, off in production mode'),
   GATEWAY_EXPLORER: envVar(optionalBool(), 'Serve the Apollo Sandbox explorer page on the gateway root. Unset: on in development, off in production mode'),

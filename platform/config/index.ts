@@ -11,6 +11,7 @@ import { portsEnv } from './ports';
 import { sandboxEnv } from './sandbox';
 import { limitsEnv } from './limits';
 import { storeEnv } from './store';
+import { telemetryEnv } from './telemetry';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -30,6 +31,7 @@ export const envSections = {
   customerconnect: customerConnectEnv,
   limits: limitsEnv,
   store: storeEnv,
+  telemetry: telemetryEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;

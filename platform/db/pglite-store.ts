@@ -9,7 +9,7 @@ import type { Queryable, Store } from './store';
 export async function createPgliteStore(dir?: string): Promise<Store> {
   if (dir) mkdirSync(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
-  const normalise = (r: { rows: unknown[]; affectedRows?: number }) => ({ rows: r.rows, rowCount: r.affectedRows ?? r.rows.length });
+  const normalise = (r: { rows: unknown[]; affectedRows?: number }) => ({ rows: r.rows, rowCount: r.affectedRows || r.rows.length });
   // Like `pg`, a query without parameters goes through the simple protocol, so a migration file with
   // several statements runs; its answer is the last statement's.
   type Runner = Pick<PGlite, 'query' | 'exec'>;

@@ -190,7 +190,7 @@ describe('credentials on the wrong side', () => {
     const wrong = await subgraphWith({ publisher: { clientId: 'Garagevergelijker', clientSecret: 'sandbox-reader-secret' } });
     const res = await gql(wrong.url, PUBLISH, { id: '121212', days: week('2030-06-03'), from: '2030-06-03', to: '2030-06-03' }, callerHeaders());
     // the code says what happened; the vendor, its status and its words are in the log only
-    expect(res.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_FORBIDDEN' });
+    expect(res.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_FORBIDDEN', requestId: expect.any(String) });
     expect(sb.posts()).toEqual([]);
   });
 });

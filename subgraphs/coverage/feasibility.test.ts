@@ -174,7 +174,7 @@ describe('coverage: address and errors', () => {
     await fetch(`${sb.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 1 }) });
     const r = await cov.query(COVERAGE, { input: DEMO_CENTER });
     // the code says what happened; the vendor, its status and its words are in the log only
-    expect(r.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_ERROR' });
+    expect(r.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_ERROR', requestId: expect.any(String) });
     expect(r.errors![0]!.message).not.toMatch(/ozmap|500|http/i);
   });
 

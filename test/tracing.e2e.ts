@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql } from './support/graphql';
+import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
+import { startStack, type Stack } from './support/stack';
+
+/**
+ * Gateway → Vehicle subgraph → MMP sandbox, each its own process, exporting OTLP/HTTP to a receiver in
+ * this test: one query is one trace across the three hops, joined by `traceparent`.
+ */
+const SERVER = 2;
+const CLIENT = 3;
+
+describe('OpenTelemetry traces (OTLP http/json)', () => {
+  let stack: Stack;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  beforeAll(async () => {
+    otlp = await startOtlpReceiver();
+    stack = await startStack({
+      sandboxes: ['mmp'],
+      subgraphs: ['vehicle'],
+      gateway: true,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', LOG_LEVEL: 'info' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await otlp?.close();
+  });
+
+  it('one query is one trace: gateway, its subgraph fetch, the subgraph, and the vendor call with vendor, route and status', async () => {
+    const res = await gql(stack.gatewayUrl, 'query TracedVehicle { vehicle(plate: "ABC123") { plate information { vin } } }');
+    expect(res.errors).toBeUndefined();
+
+    const ofOperation = (spans: ReceivedSpan[]) => spans.find((s) => s.service === 'switchboard-gateway' && s.attributes['graphql.operation.name'] === 'TracedVehicle');
+    const traceId = (await otlp.until('gateway span of TracedVehicle', ofOperation)).traceId;
+    const inTrace = () => otlp.spans.filter((s) => s.traceId === traceId);
+    const vendorCall = await otlp.until('MMP vendor call span', () =>
+      inTrace().find((s) => s.service === 'switchboard-vehicle' && s.kind === CLIENT && s.attributes['switchboard.vendor'] === 'mmp' && String(s.attributes['url.template']).endsWith('/vision360')),
+    );
+    expect(vendorCall.attributes['http.response.status_code']).toBe(200);
+    expect(vendorCall.attributes['url.template']).toBe('/service-external-client/vehicule/vision360');
+    expect(vendorCall.name).toBe('POST mmp /service-external-client/vehicule/vision360');
+
+    // Parent chain: vendor call ← subgraph SERVER span ← gateway's upstream fetch to the subgraph.
+    const byId = new Map(inTrace().map((s) => [s.spanId, s]));
+
+    const subgraphServer = byId.get(vendorCall.parentSpanId!);
+    expect(subgraphServer).toMatchObject({ service: 'switchboard-vehicle', kind: SERVER });
+    expect(subgraphServer!.attributes['graphql.operation.type']).toBe('query');
+    const gatewayFetch = byId.get(subgraphServer!.parentSpanId!);
+    expect(gatewayFetch?.service).toBe('switchboard-gateway');
+    expect(gatewayFetch?.kind).toBe(CLIENT);
+    // …which belongs to the subgraph execution for "vehicle"
+    const ancestors: ReceivedSpan[] = [];
+    for (let s = gatewayFetch; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) ancestors.push(s);
+    expect(ancestors.some((s) => s.attributes['hive.gateway.upstream.subgraph.name'] === 'vehicle')).toBe(true);
+    expect(ancestors.at(-1)).toMatchObject({ service: 'switchboard-gateway', kind: SERVER, parentSpanId: undefined });
+    // The subgraph's GraphQL phases are in the same trace.
+    expect(inTrace().filter((s) => s.service === 'switchboard-vehicle').map((s) => s.name)).toEqual(expect.arrayContaining(['graphql.parse', 'graphql.validate', 'graphql.execute']));
+    // Literals of the document (the plate) and vendor query values are not exported.
+    expect(JSON.stringify(inTrace())).not.toContain('ABC123');
+    expect(vendorCall.attributes['url.full']).toMatch(/\/vision360\?lang=…$/);
+    // One query, one trace: no span of this operation elsewhere.
+    expect(new Set(otlp.spans.filter((s) => s.attributes['graphql.operation.name'] === 'TracedVehicle').map((s) => s.traceId))).toEqual(new Set([traceId]));
+  });
+
+  it("continues the caller's W3C traceparent", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await gql(stack.gatewayUrl, 'query CallerTraced { vehicle(plate: "DEF123") { plate information { vin } } }', undefined, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    expect(res.errors).toBeUndefined();
+    const vendorCall = await otlp.until('vendor call in the caller trace', (spans) =>
+      spans.find((s) => s.traceId === traceId && s.service === 'switchboard-vehicle' && s.attributes['switchboard.vendor'] === 'mmp'),
+    );
+    expect(vendorCall.kind).toBe(CLIENT);
+    const root = otlp.spans.find((s) => s.traceId === traceId && s.service === 'switchboard-gateway' && s.kind === SERVER);
+    expect(root?.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  it('writes the trace id on the log lines of the request, in the subgraph and in the gateway', async () => {
+    // The first query of this file fetched the MMP token, which the Vehicle subgraph logs.
+    const first = otlp.spans.find((s) => s.attributes['graphql.operation.name'] === 'TracedVehicle')!;
+    const lines = (name: string) =>
+      stack.services
+        .find((s) => s.name === name)!
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tokenLine = lines('vehicle').find((l) => l.msg === 'fetching vendor token');
+    expect(tokenLine).toMatchObject({ trace_id: first.traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const res = await gql(stack.gatewayUrl, 'mutation { cancelReservation(id: "x") { status } }', undefined, {
+      'x-api-key': 'not-a-key',
+      traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+    });
+    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await otlp.until('the refused request', (spans) => spans.some((s) => s.traceId === traceId));
+    expect(lines('gateway').find((l) => l.msg === 'caller refused')).toMatchObject({ trace_id: traceId });
+  });
+});
+
+describe('OpenTelemetry traces (OTLP http/protobuf)', () => {
+  let stack: Stack;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  beforeAll(async () => {
+    otlp = await startOtlpReceiver();
+    stack = await startStack({
+      sandboxes: ['mmp'],
+      subgraphs: ['vehicle'],
+      gateway: true,
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await otlp?.close();
+  });
+
+  it('exports protobuf spans of the gateway and of the subgraph with its vendor call, in the caller trace', async () => {
+    const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
+    const res = await gql(stack.gatewayUrl, '{ vehicle(plate: "ABC123") { plate } }', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(res.errors).toBeUndefined();
+    const id = Buffer.from(traceId, 'hex');
+    const exported = (service: string, ...words: string[]) =>
+      otlp.bodies.some((b) => b.contentType === 'application/x-protobuf' && b.body.includes(id) && [service, ...words].every((w) => b.body.includes(w)));
+    await otlp.until('protobuf spans of both processes', () => exported('switchboard-gateway', 'subgraph.execute (vehicle)') && exported('switchboard-vehicle', 'switchboard.vendor', 'mmp', 'http.response.status_code'));
+  });
+
+  it('a collector that goes away costs no request and no process', async () => {
+    await otlp.close();
+    for (let i = 0; i < 5; i++) {
+      const res = await gql(stack.gatewayUrl, '{ vehicle(plate: "DEF123") { plate information { vin } } }');
+      expect(res.errors).toBeUndefined();
+    }
+    await new Promise((r) => setTimeout(r, 500)); // a few export attempts against the closed port
+    expect(stack.services.map((s) => [s.name, s.child.exitCode])).toEqual(stack.services.map((s) => [s.name, null]));
+    expect((await gql(stack.gatewayUrl, '{ vehicle(plate: "ABC123") { plate } }')).data).toEqual({ vehicle: { plate: 'ABC123' } });
+  });
+});
