@@ -13,7 +13,7 @@ import { gql } from '../test/support/graphql';
 import { addDays } from '../vendors/customerconnect/dates';
 import { seededUsers } from '../vendors/customerconnect/sandbox/data';
 import { startCustomerConnectSandbox } from '../vendors/customerconnect/sandbox/server';
-import { customerConnectClientFor } from '../vendors/customerconnect/test-support';
+import { customerConnectClientFor } from '../test/support/customerconnect';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 5);

@@ -8,7 +8,7 @@
 import { createPgliteStore, migrate } from '../platform/db';
 import { destination } from '../platform/geo';
 import { percentile } from '../platform/metrics';
-import { createTestClock, prospect, RESERVE, CANCEL, startCoverageInstance } from '../subgraphs/coverage/test-support';
+import { createTestClock, prospect, RESERVE, CANCEL, startCoverageInstance } from '../test/support/coverage';
 import { startOzmapSandbox } from '../vendors/ozmap/sandbox/server';
 import { createRandom } from '../platform/sandbox/prng';
 import type { OzmapBox } from '../vendors/ozmap/types';

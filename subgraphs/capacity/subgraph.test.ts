@@ -5,7 +5,7 @@ import { gql } from '../../test/support/graphql';
 import { dateRange } from '../../vendors/customerconnect/dates';
 import { seededDay, seededUsers } from '../../vendors/customerconnect/sandbox/data';
 import { startCustomerConnectSandbox, type RunningCustomerConnectSandbox } from '../../vendors/customerconnect/sandbox/server';
-import { customerConnectClientFor } from '../../vendors/customerconnect/test-support';
+import { customerConnectClientFor } from '../../test/support/customerconnect';
 import { createCapacitySubgraph } from './subgraph';
 import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
 

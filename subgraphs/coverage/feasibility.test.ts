@@ -3,7 +3,7 @@ import { createPgliteStore, migrate, type Store } from '../../platform/db';
 import { destination, haversineMeters } from '../../platform/geo';
 import { startOzmapSandbox, type RunningOzmapSandbox } from '../../vendors/ozmap/sandbox/server';
 import { DEMO_BOXES, DEMO_CENTER, DEMO_PREMISES, OPEN_WATER } from '../../vendors/ozmap/sandbox/seed';
-import { asAdmin, asPartner, createTestClock, startCoverageInstance, type CoverageInstance } from './test-support';
+import { asAdmin, asPartner, createTestClock, startCoverageInstance, type CoverageInstance } from '../../test/support/coverage';
 
 let sb: RunningOzmapSandbox;
 let store: Store;

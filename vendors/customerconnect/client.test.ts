@@ -6,7 +6,7 @@ import { closeRedis, connectRedis, type RedisClient } from '../../platform/redis
 import { createMemoryTokenCache, createRedisTokenCache, withMemoryFallback } from '../../platform/tokens';
 import { dateRange } from './dates';
 import { startCustomerConnectSandbox, type RunningCustomerConnectSandbox } from './sandbox/server';
-import { customerConnectClientFor } from './test-support';
+import { customerConnectClientFor } from '../../test/support/customerconnect';
 import type { CcCapacityDay } from './types';
 import { redisUrlForTests } from '../../test/support/services';
 

@@ -3,7 +3,7 @@ import { ErrorCode, type AppError } from '../../platform/errors';
 import { destination, haversineMeters } from '../../platform/geo';
 import { startOzmapSandbox, SANDBOX_LOGIN, type RunningOzmapSandbox } from './sandbox/server';
 import { DEMO_BOXES, DEMO_CENTER, OPEN_WATER, generateNetwork } from './sandbox/seed';
-import { ozmapClientFor } from './test-support';
+import { ozmapClientFor } from '../../test/support/ozmap';
 import type { OzmapBox, OzmapTag } from './types';
 
 let sb: RunningOzmapSandbox;

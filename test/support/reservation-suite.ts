@@ -16,7 +16,7 @@ import {
   type Engine,
   type TestClock,
   type TestDatabase,
-} from './test-support';
+} from './coverage';
 
 const V = '/api/v2';
 

@@ -1,8 +1,8 @@
 import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { createOzmapClient, type OzmapClientOptions } from './client';
-import { SANDBOX_API_KEY } from './sandbox/server';
+import { createOzmapClient, type OzmapClientOptions } from '../../vendors/ozmap/client';
+import { SANDBOX_API_KEY } from '../../vendors/ozmap/sandbox/server';
 
 /** An OZmap client against a sandbox origin, built as a process builds it (tests and bench). */
 export function ozmapClientFor(origin: string, opts: Partial<Pick<OzmapClientOptions, 'apiKey' | 'login' | 'password'>> = {}) {

@@ -1,7 +1,7 @@
 import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
 import { createMemoryTokenCache, createTokenProvider, type TokenCache } from '../../platform/tokens';
-import { createCustomerConnectClient, type CustomerConnectCredentials } from './client';
+import { createCustomerConnectClient, type CustomerConnectCredentials } from '../../vendors/customerconnect/client';
 
 /** A client against a sandbox URL with its own token provider, as a process would build it (tests and bench). */
 export function customerConnectClientFor(

@@ -7,11 +7,11 @@ import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { gql } from '../../test/support/graphql';
-import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
+import { gql } from './graphql';
+import { createThrowawayDatabase } from './throwaway-postgres';
 import { createOzmapClient } from '../../vendors/ozmap/client';
 import { SANDBOX_API_KEY } from '../../vendors/ozmap/sandbox/server';
-import { createCoverageSubgraph, type CoverageSettings } from './subgraph';
+import { createCoverageSubgraph, type CoverageSettings } from '../../subgraphs/coverage/subgraph';
 
 export const TEST_SIGNING_SECRET = 'coverage-test-signing-secret';
 /** The signed caller header the gateway would send for an operator with the admin role. */
