@@ -15,13 +15,11 @@ import { useAccessDirectives } from '../gateway/plugins/use-access-directives';
 import { useCallerIdentity } from '../gateway/plugins/use-caller-identity';
 import { accessContextOf } from '../platform/access-directives';
 import { devPartner, DEV_PARTNER_KEY } from '../platform/config/auth';
-import { createHttpClient } from '../platform/http-client';
 import { silentLogger } from '../platform/logger';
 import { startSubgraphServer } from '../platform/subgraph-server';
-import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
 import { gql } from '../test/support/graphql';
-import { createMmpClient } from '../vendors/mmp/client';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
+import { mmpOnSandbox } from '../test/support/vehicle';
+import { startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import type { IncomingMessage } from 'node:http';
 import { createVehicleLoaders } from '../subgraphs/vehicle/loaders';
 import { resolvers } from '../subgraphs/vehicle/resolvers';
@@ -35,15 +33,7 @@ const SECRET = 'bench-signing-secret-0123456789';
 const QUERY = '{ vehicle(plate: "DX334GV") { plate information { vin } clients { firstName lastName email phone mobile withheld } forecasts { label } } }';
 
 const sandbox = await startMmpSandbox({ port: 0 });
-const http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 5_000, connections: 64 });
-const mmp = createMmpClient({
-  http,
-  tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
-  version: 'v1',
-  reseau: 'trif',
-  lang: 'en',
-  credentials: MMP_SANDBOX_CREDENTIALS,
-});
+const { mmp, http } = mmpOnSandbox(sandbox.url, 5_000);
 
 const checked = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: SECRET, log: silentLogger }) }, 0);
 // The same subgraph without enforcement: the schema as built, the caller still read for the resolvers.

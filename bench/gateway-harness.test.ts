@@ -1,31 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClient } from '../platform/http-client';
-import { silentLogger } from '../platform/logger';
 import type { RunningSandbox } from '../platform/sandbox';
-import { startSubgraphServer, type RunningSubgraph } from '../platform/subgraph-server';
-import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
-import { createMmpClient } from '../vendors/mmp/client';
-import { TEST_SIGNING_SECRET } from '../test/support/callers';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
+import { startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import { buildFleet, type MmpFleet } from '../vendors/mmp/sandbox/fleet';
-import { createVehicleSubgraph } from '../subgraphs/vehicle/subgraph';
+import { startVehicleOnSandbox } from '../test/support/vehicle';
 import { compareEngines, firstDifference, procStats, type Engine } from './gateway-harness';
 
 // The benchmark's refusal to measure engines that answer differently, on real servers: two Vehicle
 // subgraphs over one MMP sandbox agree; a third over a sandbox whose ABC123 has another mileage does not.
 const started: { close(): Promise<void> }[] = [];
 async function vehicleEngine(name: string, sandbox: RunningSandbox): Promise<Engine> {
-  const http: HttpClient = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 2_000 });
-  const mmp = createMmpClient({
-    http,
-    tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
-    version: 'v1',
-    reseau: 'trif',
-    lang: 'en',
-    credentials: MMP_SANDBOX_CREDENTIALS,
-  });
-  const subgraph: RunningSubgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
-  started.push(subgraph, http);
+  const { subgraph, close } = await startVehicleOnSandbox(sandbox.url);
+  started.push({ close });
   return { name, url: subgraph.url, pid: process.pid };
 }
 

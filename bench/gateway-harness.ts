@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { waitForHttp } from '../test/support/processes';
 
 /** `/proc/<pid>/stat` counts CPU in clock ticks; 100 per second on every Linux this runs on (`getconf CLK_TCK`). */
 const CLK_TCK = 100;
@@ -70,7 +71,8 @@ export async function spawnEngine(opts: { name: string; root: string; entry: str
       child.kill('SIGTERM');
     });
   try {
-    await waitForGraphQL(opts.graphqlUrl, 60_000, child);
+    // a GraphQL POST is what both engines answer (Apollo Server 5 has no health route)
+    await waitForHttp(opts.graphqlUrl, 60_000, child, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
   } catch (err) {
     await stop();
     throw new Error(`${opts.name} failed to start: ${(err as Error).message}\n${out}`);
@@ -101,24 +103,6 @@ export function firstDifference(a: unknown, b: unknown, path = '$'): string | un
     if (d) return d;
   }
   return undefined;
-}
-
-/** Polls with a GraphQL POST (what both engines answer; Apollo Server 5 has no health route). */
-async function waitForGraphQL(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms (${last})`);
 }
 
 export interface Operation {

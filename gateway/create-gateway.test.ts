@@ -2,40 +2,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClient } from '../platform/http-client';
+import { startVehicleOnSandbox } from '../test/support/vehicle';
 import { silentLogger } from '../platform/logger';
 import type { RunningSandbox } from '../platform/sandbox';
-import { startSubgraphServer, type RunningSubgraph } from '../platform/subgraph-server';
-import { createMemoryTokenCache, createTokenProvider } from '../platform/tokens';
-import { createVehicleSubgraph } from '../subgraphs/vehicle/subgraph';
-import { createMmpClient } from '../vendors/mmp/client';
-import { TEST_SIGNING_SECRET } from '../test/support/callers';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../vendors/mmp/sandbox/server';
+import type { RunningSubgraph } from '../platform/subgraph-server';
+import { startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import { createSwitchboardGateway, type GatewayOptions } from './create-gateway';
 
 // The gateway switches the benchmark relies on, against a real Vehicle subgraph and MMP sandbox.
 let sandbox: RunningSandbox;
-let http: HttpClient;
+let vehicle: Awaited<ReturnType<typeof startVehicleOnSandbox>>;
 let subgraph: RunningSubgraph;
 const supergraphSdl = readFileSync(join(import.meta.dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
 
 beforeAll(async () => {
   // a slow vendor keeps the first subgraph call in flight while the second request arrives
   sandbox = await startMmpSandbox({ port: 0, faults: { latencyMs: 150 } });
-  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 5_000 });
-  const mmp = createMmpClient({
-    http,
-    tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
-    version: 'v1',
-    reseau: 'trif',
-    lang: 'en',
-    credentials: MMP_SANDBOX_CREDENTIALS,
-  });
-  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
+  vehicle = await startVehicleOnSandbox(sandbox.url, { timeoutMs: 5_000 });
+  subgraph = vehicle.subgraph;
 });
 afterAll(async () => {
-  await subgraph.close();
-  await http.close();
+  await vehicle.close();
   await sandbox.close();
 });
 beforeEach(async () => {

@@ -23,7 +23,7 @@ import { routeTemplate } from './vendor-route';
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
-  /** the route template for metrics and logs, e.g. `/vehicule/:service` (never the real path: plates and ids stay out of labels) */
+  /** the route template for metrics, logs and spans, e.g. `/vehicule/:service` (never the real path: plates and ids stay out of labels); unset: the path with its ids replaced (vendor-route.ts) */
   route?: string;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
@@ -139,13 +139,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const limit = Math.max(0, Math.min(req.timeoutMs ?? timeoutMs, deadline - Date.now()));
     const timeout = AbortSignal.timeout(limit);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
-    count(`upstream.${vendor}.requests`);
-    // Each attempt is one observation (latency by vendor, route template and status class) and one log line.
-    const observed = observeVendorCall(vendor, req, log);
+    // One route template labels the metric, the log line and the span; each attempt is one observation
+    // (latency by vendor, route and status class or no-answer outcome: the vendor histogram counts calls,
+    // failures and aborts alike) and one log line.
+    const route = req.route ?? routeTemplate(req.path);
+    const observed = observeVendorCall(vendor, req.method, route, log);
     let status: number | undefined;
     try {
       // a client span per attempt when tracing is on (vendor, route template, status); a plain call otherwise
-      const res = await withVendorCall(vendor, () => req.route ?? routeTemplate(req.path), () => undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent }));
+      const res = await withVendorCall(vendor, () => route, () => undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: agent }));
       status = res.statusCode;
       const cap = req.maxResponseBytes ?? maxBytes;
       const declared = Number(res.headers['content-length']);
@@ -169,12 +171,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (status !== undefined) observed.answered(status);
       else observed.failed(callerSignal?.aborted ? (isTimeoutReason(callerSignal.reason) ? 'timeout' : 'aborted') : timeout.aborted ? 'timeout' : 'unreachable', err);
       if (err instanceof VendorError) throw err;
-      count(`upstream.${vendor}.failures`);
       if (callerSignal?.aborted) {
         // The budget of the request being served ran out: a timeout for whoever still listens. The caller
         // gone: nobody listens; end the call with the caller's own reason. Neither is the vendor's fault.
         if (isTimeoutReason(callerSignal.reason)) throw new VendorError(vendor, ErrorCode.UPSTREAM_TIMEOUT, `the request's budget ran out during ${req.method} ${req.path}`);
-        count(`upstream.${vendor}.aborted`);
         throw callerSignal.reason;
       }
       if (timeout.aborted) throw new AttemptTimeout(vendor, ErrorCode.UPSTREAM_TIMEOUT, `no answer within ${limit} ms (${req.method} ${req.path})`);

@@ -9,21 +9,21 @@ import { startVendorCallTimer, type NoAnswer } from './metrics';
  * HTTP exchange in `platform/http-client.ts`; on the hot path it costs one hrtime pair and one histogram
  * observation, and nothing is formatted unless the line is logged.
  */
-export function observeVendorCall(vendor: string, req: Pick<HttpRequest, 'method' | 'route'>, log: Logger | undefined) {
-  // A call without a route template is reported as `other`, never under its real path (unbounded labels).
-  const route = req.route ?? 'other';
-  const stop = startVendorCallTimer(vendor, route, req.method);
+export function observeVendorCall(vendor: string, method: HttpRequest['method'], route: string, log: Logger | undefined) {
+  // `route` is a template (the client's own, or the path with its ids replaced: platform/vendor-route.ts),
+  // never the real path, so the label stays bounded.
+  const stop = startVendorCallTimer(vendor, route, method);
   return {
     answered(status: number) {
       const s = stop(status);
       if (!log) return;
-      const fields = { vendor, route, method: req.method, status, ms: Math.round(s * 1000) };
+      const fields = { vendor, route, method, status, ms: Math.round(s * 1000) };
       if (status >= 500) log.warn('vendor call answered with a server error', fields);
       else log.debug('vendor call', fields);
     },
     failed(why: NoAnswer, err: unknown) {
       const s = stop(why);
-      log?.warn('vendor call got no answer', { vendor, route, method: req.method, outcome: why, ms: Math.round(s * 1000), err: err instanceof Error ? err.message : String(err) });
+      log?.warn('vendor call got no answer', { vendor, route, method, outcome: why, ms: Math.round(s * 1000), err: err instanceof Error ? err.message : String(err) });
     },
   };
 }

@@ -1,35 +1,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClient } from '../../platform/http-client';
-import { silentLogger } from '../../platform/logger';
+import { startVehicleOnSandbox } from '../../test/support/vehicle';
 import type { RunningSandbox } from '../../platform/sandbox';
-import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
-import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
+import type { RunningSubgraph } from '../../platform/subgraph-server';
 import { gql } from '../../test/support/graphql';
-import { createMmpClient } from '../../vendors/mmp/client';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../../vendors/mmp/sandbox/server';
-import { createVehicleSubgraph } from './subgraph';
-import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
+import { startMmpSandbox } from '../../vendors/mmp/sandbox/server';
+import { callerHeaders } from '../../test/support/callers';
 
 let sandbox: RunningSandbox;
 let subgraph: RunningSubgraph;
-let http: HttpClient;
+let vehicle: Awaited<ReturnType<typeof startVehicleOnSandbox>>;
 
 beforeAll(async () => {
   sandbox = await startMmpSandbox({ port: 0 });
-  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 2_000 });
-  const mmp = createMmpClient({
-    http,
-    tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 1000, lockWaitMs: 1000 }),
-    version: 'v1',
-    reseau: 'trif',
-    lang: 'en',
-    credentials: MMP_SANDBOX_CREDENTIALS,
-  });
-  subgraph = await startSubgraphServer({ name: 'vehicle', log: silentLogger, ...createVehicleSubgraph({ mmp, signingSecret: TEST_SIGNING_SECRET, log: silentLogger }) }, 0);
+  vehicle = await startVehicleOnSandbox(sandbox.url, { timeoutMs: 2_000 });
+  subgraph = vehicle.subgraph;
 });
 afterAll(async () => {
-  await subgraph.close();
-  await http.close();
+  await vehicle.close();
   await sandbox.close();
 });
 beforeEach(async () => {

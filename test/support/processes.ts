@@ -17,13 +17,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitForHttp(url: string, timeoutMs = 30_000, child?: ChildProcess): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 30_000, child?: ChildProcess, init?: RequestInit): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, init);
       if (res.ok) return;
       last = `HTTP ${res.status}`;
     } catch (err) {
