@@ -5,7 +5,7 @@ import { startRetention } from '../platform/retention';
 import { createMemoryTokenCache } from '../platform/tokens';
 import { deleteEndedReservations } from '../subgraphs/coverage/retention';
 import { createOrderStore } from '../subgraphs/order/store';
-import { pruneCarsysRows } from '../vendors/carsys/work-order-store';
+import { pruneCarsysRows } from '../subgraphs/customer/carsys-store';
 import { createThrowawayDatabase } from './support/throwaway-postgres';
 
 /** Nothing grows without bound: each table's retention against real PostgreSQL, and the LRU bound of caches. */

@@ -3,7 +3,7 @@ import { openStore } from '../../platform/db';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
-import { pruneCarsysRows } from '../../vendors/carsys/work-order-store';
+import { pruneCarsysRows } from './carsys-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { mmpClientFromConfig } from '../../vendors/mmp/from-config';

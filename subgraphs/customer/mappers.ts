@@ -1,5 +1,5 @@
 import type { CarsysPerson } from '../../vendors/carsys/types';
-import type { StoredWorkOrder } from '../../vendors/carsys/work-order-store';
+import type { StoredWorkOrder } from './carsys-store';
 import type { MmpCampagne, MmpCampagneClient } from '../../vendors/mmp/adherents-types';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
 

@@ -5,7 +5,7 @@ import { withheldContactFields } from '../../platform/private-contact';
 import { normalisePlate } from '../../platform/plates';
 import { scalarResolvers } from '../../platform/scalars';
 import { GraphQLError, GraphQLScalarType } from 'graphql';
-import type { StoredWorkOrder } from '../../vendors/carsys/work-order-store';
+import type { StoredWorkOrder } from './carsys-store';
 import { campaignClientConnection } from './campaign-connection';
 import { contactPreferences } from './contact-preferences';
 import type { CustomerContext } from './context';

@@ -6,7 +6,7 @@ import { eventCount } from '../../platform/metrics';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
 import type { RunningSandbox } from '../../platform/sandbox';
-import { pushPathOf } from '../../vendors/carsys/push-receiver';
+import { pushPathOf } from '../../vendors/carsys/paths';
 import { startCarsysSandbox } from '../../vendors/carsys/sandbox/server';
 import { createMmpClient } from '../../vendors/mmp/client';
 import { buildAdherentData } from '../../vendors/mmp/sandbox/adherents-data';

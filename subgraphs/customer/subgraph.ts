@@ -8,8 +8,8 @@ import { accessContextOf, enforceAccessDirectives } from '../../platform/access-
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
-import { createCarsysPushReceiver } from '../../vendors/carsys/push-receiver';
-import { createCarsysWorkOrderStore } from '../../vendors/carsys/work-order-store';
+import { createCarsysPushReceiver } from './carsys-push-receiver';
+import { createCarsysWorkOrderStore } from './carsys-store';
 import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
 import type { MmpClient } from '../../vendors/mmp/client';
 import { createBlacklistCache } from './blacklist-cache';

@@ -1,7 +1,7 @@
 import { localUrl } from '../../../platform/config';
 import { bootstrap, fatal, onShutdown } from '../../../platform/process';
 import { sandboxFaultsFromConfig } from '../../../platform/sandbox/faults-from-config';
-import { pushPathOf } from '../push-receiver';
+import { pushPathOf } from '../paths';
 import { startCarsysSandbox } from './server';
 
 const { config, log } = bootstrap('carsys-sandbox', process.env);

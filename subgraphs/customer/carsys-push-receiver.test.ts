@@ -5,12 +5,13 @@ import { createPgliteStore, createPostgresStore, migrate, type Store } from '../
 import { silentLogger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
-import { createCarsysPushReceiver, pushPathOf } from './push-receiver';
-import { signPush, signedPushHeaders } from './signature';
-import { sandboxVehicle, workOrderPush } from './sandbox/data';
-import { startCarsysSandbox } from './sandbox/server';
-import type { CarsysWorkOrderPush } from './types';
-import { createCarsysWorkOrderStore } from './work-order-store';
+import { createCarsysPushReceiver } from './carsys-push-receiver';
+import { pushPathOf } from '../../vendors/carsys/paths';
+import { signPush, signedPushHeaders } from '../../vendors/carsys/signature';
+import { sandboxVehicle, workOrderPush } from '../../vendors/carsys/sandbox/data';
+import { startCarsysSandbox } from '../../vendors/carsys/sandbox/server';
+import type { CarsysWorkOrderPush } from '../../vendors/carsys/types';
+import { createCarsysWorkOrderStore } from './carsys-store';
 
 const SECRET = 'test-dealer-secret-0123456789';
 const OTHER_SECRET = 'other-dealer-secret-0123456789';

@@ -3,13 +3,12 @@ import { isStoreUnavailable } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import type { HttpRoute } from '../../platform/subgraph-server';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPushSignature } from './signature';
-import type { CarsysPushError } from './types';
-import { validateWorkOrderPush } from './validate';
-import type { CarsysWorkOrderStore } from './work-order-store';
+import { PUSH_PATH } from '../../vendors/carsys/paths';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPushSignature } from '../../vendors/carsys/signature';
+import type { CarsysPushError } from '../../vendors/carsys/types';
+import { validateWorkOrderPush } from '../../vendors/carsys/validate';
+import type { CarsysWorkOrderStore } from './carsys-store';
 
-export const PUSH_PATH = /^\/carsys\/dealers\/([A-Za-z0-9_-]{1,64})\/work-orders\/?$/;
-export const pushPathOf = (dealerId: string) => `/carsys/dealers/${encodeURIComponent(dealerId)}/work-orders`;
 
 export interface CarsysPushReceiverOptions {
   store: CarsysWorkOrderStore;

@@ -1,7 +1,7 @@
 import type { Queryable, Store } from '../../platform/db';
 import { count } from '../../platform/metrics';
 import { normalisePlate } from '../../platform/plates';
-import type { CarsysIntervention, CarsysPerson, CarsysPushAck, CarsysVehicle, CarsysWorkOrderPush } from './types';
+import type { CarsysIntervention, CarsysPerson, CarsysPushAck, CarsysVehicle, CarsysWorkOrderPush } from '../../vendors/carsys/types';
 
 /** A stored work order, as the Customer subgraph reads it. */
 export interface StoredWorkOrder {
