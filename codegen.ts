@@ -33,6 +33,8 @@ const subgraphs: Record<string, SubgraphCodegen> = {
       Vehicle: './mappers#VehicleRef',
       CarsysAppointment: './mappers#AppointmentModel',
       CarsysVehicleFacts: './mappers#AppointmentModel',
+      CarsysWorkOrderConnection: './work-order-connection#WorkOrderConnection',
+      Workshop: './mappers#WorkshopRef',
       MmpCampaignClient: './mappers#CampaignClientModel',
       MmpCampaign: '../../vendors/mmp/adherents-types#MmpCampagne',
       MmpCampaignClientConnection: './campaign-connection#CampaignClientConnection',
@@ -43,6 +45,7 @@ const subgraphs: Record<string, SubgraphCodegen> = {
     contextType: './context#VehicleContext',
     mappers: {
       Vehicle: './mappers#VehicleRef',
+      VehicleFacts: './facts#MergedFacts',
       VehicleInformation: '../../vendors/mmp/types#MmpVehicleInformation',
       ImportedClient: '../../vendors/mmp/types#MmpImportClient',
       VehicleClient: '../../vendors/mmp/types#MmpClient',

@@ -11,6 +11,7 @@ import { useCallerIdentity } from './plugins/use-caller-identity';
 import { explorerSetting } from './plugins/use-explorer';
 import { useTracing } from './plugins/use-tracing';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
+import { useCarsysPush } from './plugins/use-carsys-push';
 import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
 import { createRateLimiter } from '../platform/rate-limit';
 import { useBodyLimits } from './plugins/use-body-limits';
@@ -70,6 +71,7 @@ try {
         orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config),
         limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS },
       }),
+      useCarsysPush({ customerServiceOrigin: subgraphs.find((s) => s.name === 'customer')!.url(config), maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES }),
     ],
   });
 

@@ -3,6 +3,7 @@ import { ConfigError, parseSection, type EnvSection } from './define';
 import { customerConnectEnv } from './customerconnect';
 import { carsysEnv } from './carsys';
 import { customerEnv } from './customer';
+import { workshopLinksEnv } from './workshop-links';
 import { mmpEnv } from './mmp';
 import { vitecEnv } from './vitec';
 import { authEnv } from './auth';
@@ -28,6 +29,7 @@ export const envSections = {
   ozmap: ozmapEnv,
   carsys: carsysEnv,
   customer: customerEnv,
+  workshopLinks: workshopLinksEnv,
   customerconnect: customerConnectEnv,
   limits: limitsEnv,
   store: storeEnv,

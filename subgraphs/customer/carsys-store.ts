@@ -12,6 +12,8 @@ export interface StoredWorkOrder {
   /** normalised (normalisePlate) */
   plate: string;
   appointmentAt: string;
+  /** the appointment instant to the microsecond (UTC), for cursors; set by the reads that page */
+  appointmentKey?: string;
   dmsCreatedAt: string;
   waitingCustomer: boolean;
   vehicle: CarsysVehicle;
@@ -40,9 +42,58 @@ export interface CarsysWorkOrderStore {
   workOrdersByPlates(plates: readonly string[]): Promise<Map<string, StoredWorkOrder[]>>;
   /** These persons: ONE database round. */
   personsByKeys(keys: readonly PersonKey[]): Promise<Map<string, StoredPerson>>;
+  /** One page of a dealer's work orders, newest appointment first, keyset-paginated: ONE database round. */
+  workOrderPage(q: WorkOrderPageQuery): Promise<StoredWorkOrder[]>;
+  /** Work orders by (dealer, WO number), the newest appointment when a number repeats: ONE database round. */
+  workOrdersByNumbers(keys: readonly WorkOrderNumberKey[]): Promise<Map<string, StoredWorkOrder>>;
+  /** The newest `limit` work orders naming each person (driver, owner or contractor): ONE database round. */
+  workOrdersByPersons(keys: readonly PersonKey[], limit: number): Promise<Map<string, StoredWorkOrder[]>>;
+  /** Per (dealer, from, to): the first `limit` work orders with an appointment in those days (Europe/Amsterdam), earliest first: ONE database round. */
+  workOrdersByDealerRanges(keys: readonly DealerRangeKey[], limit: number): Promise<Map<string, StoredWorkOrder[]>>;
 }
 
+/** Where a page starts: the last row of the previous page (the order's full key). */
+export interface WorkOrderPosition {
+  appointmentAt: string;
+  dmsNumber: string;
+  workOrderNumber: string;
+}
+
+export interface WorkOrderPageQuery {
+  dealerId: string;
+  /** rows to read (the caller asks one more than it shows to know whether a next page exists) */
+  limit: number;
+  after?: WorkOrderPosition;
+  /** yyyy-mm-dd, Europe/Amsterdam, both included */
+  from?: string | null;
+  to?: string | null;
+  /** normalised */
+  plate?: string | null;
+  workOrderNumber?: string | null;
+}
+
+export interface WorkOrderNumberKey {
+  dealerId: string;
+  workOrderNumber: string;
+}
+
+export interface DealerRangeKey {
+  dealerId: string;
+  from: string;
+  to: string;
+}
+
+export const workOrderNumberKeyOf = (k: WorkOrderNumberKey) => `${k.dealerId}\u0000${k.workOrderNumber}`;
+export const dealerRangeKeyOf = (k: DealerRangeKey) => `${k.dealerId}\u0000${k.from}\u0000${k.to}`;
+
+/** The dealers' local time zone: date filters and ranges are Dutch calendar days. */
+const ZONE = 'Europe/Amsterdam';
+
 export const personKeyOf = (k: PersonKey) => `${k.dealerId}\u0000${k.personId}`;
+
+const COLUMNS = `w.dealer_id, w.dms_number, w.work_order_number, w.modified_at, w.plate, w.appointment_at, w.dms_created_at, w.waiting_customer,
+  w.vehicle, w.interventions, w.driver_id, w.owner_id, w.contractor_id, w.push_count,
+  to_char(w.appointment_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS appointment_key`;
 
 interface WorkOrderRow {
   dealer_id: string;
@@ -59,6 +110,28 @@ interface WorkOrderRow {
   owner_id: string | null;
   contractor_id: string | null;
   push_count: number;
+  /** the appointment instant to the microsecond: a cursor must name the row exactly */
+  appointment_key?: string;
+}
+
+function workOrderOf(row: WorkOrderRow): StoredWorkOrder {
+  return {
+    dealerId: row.dealer_id,
+    dmsNumber: row.dms_number,
+    workOrderNumber: row.work_order_number,
+    modifiedAt: iso(row.modified_at),
+    plate: row.plate,
+    appointmentAt: iso(row.appointment_at),
+    appointmentKey: row.appointment_key,
+    dmsCreatedAt: iso(row.dms_created_at),
+    waitingCustomer: row.waiting_customer,
+    vehicle: json(row.vehicle),
+    interventions: json(row.interventions),
+    driverId: row.driver_id,
+    ownerId: row.owner_id,
+    contractorId: row.contractor_id,
+    appliedPushes: Number(row.push_count),
+  };
 }
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
@@ -146,24 +219,7 @@ export function createCarsysWorkOrderStore(store: Store): CarsysWorkOrderStore {
         ORDER BY plate, appointment_at DESC, dms_number, work_order_number`,
       [[...new Set(plates)]],
     );
-    for (const row of r.rows) {
-      out.get(row.plate)?.push({
-        dealerId: row.dealer_id,
-        dmsNumber: row.dms_number,
-        workOrderNumber: row.work_order_number,
-        modifiedAt: iso(row.modified_at),
-        plate: row.plate,
-        appointmentAt: iso(row.appointment_at),
-        dmsCreatedAt: iso(row.dms_created_at),
-        waitingCustomer: row.waiting_customer,
-        vehicle: json(row.vehicle),
-        interventions: json(row.interventions),
-        driverId: row.driver_id,
-        ownerId: row.owner_id,
-        contractorId: row.contractor_id,
-        appliedPushes: Number(row.push_count),
-      });
-    }
+    for (const row of r.rows) out.get(row.plate)?.push(workOrderOf(row));
     return out;
   }
 
@@ -182,7 +238,73 @@ export function createCarsysWorkOrderStore(store: Store): CarsysWorkOrderStore {
     return out;
   }
 
-  return { save, workOrdersByPlates, personsByKeys };
+  async function workOrderPage(q: WorkOrderPageQuery) {
+    const r = await counted(store, 'carsys_work_orders').query<WorkOrderRow>(
+      `SELECT ${COLUMNS} FROM carsys_work_orders w
+        WHERE w.dealer_id = $1
+          AND ($2::date IS NULL OR w.appointment_at >= ($2::date)::timestamp AT TIME ZONE '${ZONE}')
+          AND ($3::date IS NULL OR w.appointment_at < ($3::date + 1)::timestamp AT TIME ZONE '${ZONE}')
+          AND ($4::text IS NULL OR w.plate = $4)
+          AND ($5::text IS NULL OR w.work_order_number = $5)
+          AND ($6::timestamptz IS NULL OR (w.appointment_at, w.dms_number, w.work_order_number) < ($6::timestamptz, $7::text, $8::text))
+        ORDER BY w.appointment_at DESC, w.dms_number DESC, w.work_order_number DESC
+        LIMIT $9`,
+      [q.dealerId, q.from ?? null, q.to ?? null, q.plate ?? null, q.workOrderNumber ?? null, q.after?.appointmentAt ?? null, q.after?.dmsNumber ?? null, q.after?.workOrderNumber ?? null, q.limit],
+    );
+    return r.rows.map(workOrderOf);
+  }
+
+  async function workOrdersByNumbers(keys: readonly WorkOrderNumberKey[]) {
+    const out = new Map<string, StoredWorkOrder>();
+    if (!keys.length) return out;
+    const r = await counted(store, 'carsys_work_orders').query<WorkOrderRow>(
+      `SELECT DISTINCT ON (w.dealer_id, w.work_order_number) ${COLUMNS}
+         FROM carsys_work_orders w JOIN unnest($1::text[], $2::text[]) AS k(dealer_id, work_order_number)
+           ON w.dealer_id = k.dealer_id AND w.work_order_number = k.work_order_number
+        ORDER BY w.dealer_id, w.work_order_number, w.appointment_at DESC, w.dms_number DESC`,
+      [keys.map((k) => k.dealerId), keys.map((k) => k.workOrderNumber)],
+    );
+    for (const row of r.rows) out.set(workOrderNumberKeyOf({ dealerId: row.dealer_id, workOrderNumber: row.work_order_number }), workOrderOf(row));
+    return out;
+  }
+
+  async function workOrdersByPersons(keys: readonly PersonKey[], limit: number) {
+    const out = new Map<string, StoredWorkOrder[]>(keys.map((k) => [personKeyOf(k), []]));
+    if (!keys.length) return out;
+    const r = await counted(store, 'carsys_work_orders').query<WorkOrderRow & { k_dealer: string; k_person: string }>(
+      `SELECT k.dealer_id AS k_dealer, k.person_id AS k_person, w.*
+         FROM unnest($1::text[], $2::text[]) AS k(dealer_id, person_id)
+         CROSS JOIN LATERAL (
+           SELECT ${COLUMNS} FROM carsys_work_orders w
+            WHERE w.dealer_id = k.dealer_id AND (w.driver_id = k.person_id OR w.owner_id = k.person_id OR w.contractor_id = k.person_id)
+            ORDER BY w.appointment_at DESC, w.dms_number DESC, w.work_order_number DESC
+            LIMIT $3) w`,
+      [keys.map((k) => k.dealerId), keys.map((k) => k.personId), limit],
+    );
+    for (const row of r.rows) out.get(personKeyOf({ dealerId: row.k_dealer, personId: row.k_person }))?.push(workOrderOf(row));
+    return out;
+  }
+
+  async function workOrdersByDealerRanges(keys: readonly DealerRangeKey[], limit: number) {
+    const out = new Map<string, StoredWorkOrder[]>(keys.map((k) => [dealerRangeKeyOf(k), []]));
+    if (!keys.length) return out;
+    const r = await counted(store, 'carsys_work_orders').query<WorkOrderRow & { k_dealer: string; k_from: string; k_to: string }>(
+      `SELECT k.dealer_id AS k_dealer, k.d_from AS k_from, k.d_to AS k_to, w.*
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS k(dealer_id, d_from, d_to)
+         CROSS JOIN LATERAL (
+           SELECT ${COLUMNS} FROM carsys_work_orders w
+            WHERE w.dealer_id = k.dealer_id
+              AND w.appointment_at >= (k.d_from::date)::timestamp AT TIME ZONE '${ZONE}'
+              AND w.appointment_at < (k.d_to::date + 1)::timestamp AT TIME ZONE '${ZONE}'
+            ORDER BY w.appointment_at, w.dms_number, w.work_order_number
+            LIMIT $4) w`,
+      [keys.map((k) => k.dealerId), keys.map((k) => k.from), keys.map((k) => k.to), limit],
+    );
+    for (const row of r.rows) out.get(dealerRangeKeyOf({ dealerId: row.k_dealer, from: row.k_from, to: row.k_to }))?.push(workOrderOf(row));
+    return out;
+  }
+
+  return { save, workOrdersByPlates, personsByKeys, workOrderPage, workOrdersByNumbers, workOrdersByPersons, workOrdersByDealerRanges };
 }
 
 /**

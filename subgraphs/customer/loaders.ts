@@ -2,8 +2,9 @@ import type DataLoader from 'dataloader';
 import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import { ErrorCode, VendorError } from '../../platform/errors';
 import { displayPlate } from '../../platform/plates';
-import type { CarsysWorkOrderStore, PersonKey, StoredPerson, StoredWorkOrder } from './carsys-store';
-import { personKeyOf } from './carsys-store';
+import type { CarsysWorkOrderStore, DealerRangeKey, PersonKey, StoredPerson, StoredWorkOrder, WorkOrderNumberKey } from './carsys-store';
+import { dealerRangeKeyOf, personKeyOf, workOrderNumberKeyOf } from './carsys-store';
+import type { WorkshopLink } from '../../platform/config/workshop-links';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
 import type { BlacklistCache, BlacklistIndex } from './blacklist-cache';
@@ -14,7 +15,13 @@ export interface CustomerClients {
   mmpNetwork: string;
   carsys: CarsysWorkOrderStore;
   blacklists: BlacklistCache;
+  /** configured workshop ↔ Carsys dealer ↔ MMP point of sale links (WORKSHOP_LINKS) */
+  workshopLinks: WorkshopLink[];
 }
+
+/** Most work orders one person or one workshop range lists (newest / earliest first). */
+export const PERSON_WORK_ORDERS_MAX = 100;
+export const WORKSHOP_APPOINTMENTS_MAX = 200;
 
 export interface CustomerLoaders {
   /** MMP `client` records of a plate: one call per distinct plate per request; unknown plate → [] */
@@ -23,6 +30,12 @@ export interface CustomerLoaders {
   workOrders: DataLoader<string, StoredWorkOrder[]>;
   /** Carsys persons: every key asked in one tick → one database round */
   persons: DataLoader<PersonKey, StoredPerson | null, string>;
+  /** Work orders by (dealer, WO number): every key asked in one tick → one database round */
+  workOrderByNumber: DataLoader<WorkOrderNumberKey, StoredWorkOrder | null, string>;
+  /** The newest work orders naming a person: every person asked in one tick → one database round */
+  workOrdersOfPerson: DataLoader<PersonKey, StoredWorkOrder[], string>;
+  /** A dealer's work orders in a date range: every (dealer, range) asked in one tick → one database round */
+  workOrdersInRange: DataLoader<DealerRangeKey, StoredWorkOrder[], string>;
   /** The MMP network's blacklist (process-wide cache, TTL) */
   blacklist(): Promise<BlacklistIndex>;
 }
@@ -58,11 +71,38 @@ export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
     },
     { cacheKeyFn: personKeyOf },
   );
+  const workOrderByNumber = new MeasuredDataLoader<WorkOrderNumberKey, StoredWorkOrder | null, string>(
+    'customer.workOrderByNumber',
+    async (keys) => {
+      const found = await c.carsys.workOrdersByNumbers(keys);
+      return keys.map((k) => found.get(workOrderNumberKeyOf(k)) ?? null);
+    },
+    { cacheKeyFn: workOrderNumberKeyOf, maxBatchSize: 100 },
+  );
+  const workOrdersOfPerson = new MeasuredDataLoader<PersonKey, StoredWorkOrder[], string>(
+    'customer.workOrdersOfPerson',
+    async (keys) => {
+      const found = await c.carsys.workOrdersByPersons(keys, PERSON_WORK_ORDERS_MAX);
+      return keys.map((k) => found.get(personKeyOf(k)) ?? []);
+    },
+    { cacheKeyFn: personKeyOf, maxBatchSize: 100 },
+  );
+  const workOrdersInRange = new MeasuredDataLoader<DealerRangeKey, StoredWorkOrder[], string>(
+    'customer.workOrdersInRange',
+    async (keys) => {
+      const found = await c.carsys.workOrdersByDealerRanges(keys, WORKSHOP_APPOINTMENTS_MAX);
+      return keys.map((k) => found.get(dealerRangeKeyOf(k)) ?? []);
+    },
+    { cacheKeyFn: dealerRangeKeyOf, maxBatchSize: 50 },
+  );
   let blacklist: Promise<BlacklistIndex> | undefined;
   return {
     mmpClients,
     workOrders,
     persons,
+    workOrderByNumber,
+    workOrdersOfPerson,
+    workOrdersInRange,
     blacklist: () => (blacklist ??= c.blacklists.get(c.mmpNetwork)),
   };
 }

@@ -30,6 +30,7 @@ try {
       maxRatio: config.CUSTOMER_IMPORT_MAX_RATIO,
     },
     importIdempotency: { retentionMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_RETENTION_S * 1000, pendingLeaseMs: config.CUSTOMER_IMPORT_IDEMPOTENCY_LEASE_S * 1000 },
+    workshopLinks: config.WORKSHOP_LINKS,
     carsys: { dealerSecrets: config.CARSYS_DEALER_SECRETS, replayWindowS: config.CARSYS_PUSH_REPLAY_WINDOW_S, maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES },
   });
   const server = await startSubgraphServer(

@@ -28,6 +28,11 @@ export interface VehicleRef {
 
 export type AppointmentModel = StoredWorkOrder;
 
+/** A Workshop (Capacity subgraph's entity) as this subgraph knows it: only its key. */
+export interface WorkshopRef {
+  id: string;
+}
+
 export interface CampaignClientModel {
   campaign: MmpCampagne;
   client: MmpCampagneClient;

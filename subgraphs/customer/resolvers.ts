@@ -1,5 +1,6 @@
 import { detachedFromCaller } from '../../platform/call-scope';
 import { hasGrant, requireGrant } from '../../platform/access';
+import { workOrderConnection } from './work-order-connection';
 import { badInput } from '../../platform/errors';
 import { withheldContactFields } from '../../platform/private-contact';
 import { normalisePlate } from '../../platform/plates';
@@ -51,6 +52,16 @@ async function grantedWorkOrders(ctx: CustomerContext, plate: string): Promise<S
   return (await ctx.loaders.workOrders.load(plate)).filter((w) => hasGrant(ctx.caller, 'dealers', w.dealerId));
 }
 
+/** The work orders naming a Carsys person (any role), from dealers the caller is granted. */
+async function workOrdersOfPerson(ctx: CustomerContext, c: CustomerModel): Promise<StoredWorkOrder[]> {
+  const parsed = c.source === 'CARSYS' ? parseCustomerId(c.id) : undefined;
+  if (parsed?.source !== 'CARSYS' || !hasGrant(ctx.caller, 'dealers', parsed.dealerId)) return [];
+  return ctx.loaders.workOrdersOfPerson.load({ dealerId: parsed.dealerId, personId: parsed.personId });
+}
+
+const MAX_RANGE_DAYS = 31;
+const dayNumber = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+
 /** A contact value, or null when the customer keeps that channel private from this caller. */
 const unlessWithheld = (c: CustomerModel, ctx: CustomerContext, field: 'mobile' | 'phone' | 'email' | 'address') =>
   !withheldContactFields(c.mmp?.viePrivee, ctx.caller).has(field);
@@ -83,6 +94,16 @@ export const resolvers: Resolvers = {
       if (parsed.network !== ctx.clients.mmpNetwork) return null;
       return (await mmpCustomers(ctx, normalisePlate(parsed.plate))).find((c) => c.id === id) ?? null;
     },
+    carsysWorkOrders(_, args, ctx) {
+      // Grant first: a caller not granted the dealer costs no database round.
+      requireGrant(ctx.caller, 'dealers', args.dealerId, 'carsysWorkOrders');
+      return workOrderConnection(ctx.clients.carsys, args);
+    },
+    carsysWorkOrder(_, { dealerId, workOrderNumber }, ctx) {
+      requireGrant(ctx.caller, 'dealers', dealerId, 'carsysWorkOrder');
+      if (!/^.{1,64}$/.test(workOrderNumber)) throw badInput('`workOrderNumber` must be 1 to 64 characters', { argument: 'workOrderNumber' });
+      return ctx.loaders.workOrderByNumber.load({ dealerId, workOrderNumber });
+    },
     mmpCampaignClients: (_, args, ctx) => {
       // A point of sale's whole client list: only for a caller granted that point of sale.
       requireGrant(ctx.caller, 'mmpPointsOfSale', args.codePdv, 'mmpCampaignClients');
@@ -112,6 +133,24 @@ export const resolvers: Resolvers = {
     driver: (v, _, ctx) => latestInRole(ctx, v.plate, 'driver'),
     contractor: (v, _, ctx) => latestInRole(ctx, v.plate, 'contractor'),
     appointments: (v, _, ctx) => grantedWorkOrders(ctx, v.plate),
+    // Vehicle facts are public like MMP's `information`: from the newest work order of any dealer.
+    knownToCarsys: async (v, _, ctx) => (await ctx.loaders.workOrders.load(v.plate)).length > 0,
+    carsys: async (v, _, ctx) => (await ctx.loaders.workOrders.load(v.plate))[0] ?? null,
+  },
+  Workshop: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    carsysDealerId: (w, _, ctx) => ctx.clients.workshopLinks.find((l) => l.workshopId === w.id)?.carsysDealerId ?? null,
+    mmpPointOfSale: (w, _, ctx) => ctx.clients.workshopLinks.find((l) => l.workshopId === w.id)?.mmpPointOfSale ?? null,
+    async appointments(w, { from, to }, ctx) {
+      const span = dayNumber(to) - dayNumber(from);
+      if (span < 0) throw badInput('`to` is before `from`', { argument: 'to' });
+      if (span >= MAX_RANGE_DAYS) throw badInput(`at most ${MAX_RANGE_DAYS} days (got ${span + 1})`, { argument: 'to' });
+      const dealerId = ctx.clients.workshopLinks.find((l) => l.workshopId === w.id)?.carsysDealerId;
+      if (!dealerId) return [];
+      // Grant before the store: another dealer's workshop costs no database round.
+      requireGrant(ctx.caller, 'dealers', dealerId, 'Workshop.appointments');
+      return ctx.loaders.workOrdersInRange.load({ dealerId, from, to });
+    },
   },
   Customer: {
     async __resolveReference(ref, ctx) {
@@ -129,6 +168,15 @@ export const resolvers: Resolvers = {
       phone: unlessWithheld(c, ctx, 'phone') ? c.privateContact.phone : null,
       mobile: unlessWithheld(c, ctx, 'mobile') ? c.privateContact.mobile : null,
     }),
+    async vehicles(c, _, ctx) {
+      if (c.source === 'MMP') {
+        const parsed = parseCustomerId(c.id);
+        return parsed?.source === 'MMP' ? [{ plate: normalisePlate(parsed.plate) }] : [];
+      }
+      const plates = [...new Set((await workOrdersOfPerson(ctx, c)).map((w) => w.plate))];
+      return plates.map((plate) => ({ plate }));
+    },
+    appointments: (c, _, ctx) => workOrdersOfPerson(ctx, c),
     withheld: (c, _, ctx) => {
       const w = withheldContactFields(c.mmp?.viePrivee, ctx.caller);
       // Every withheld field, whether or not MMP holds a value for it: presence itself is not told.
@@ -143,8 +191,15 @@ export const resolvers: Resolvers = {
     owner: (w, _, ctx) => person(ctx, w.dealerId, w.ownerId),
     driver: (w, _, ctx) => person(ctx, w.dealerId, w.driverId),
     contractor: (w, _, ctx) => person(ctx, w.dealerId, w.contractorId),
+    workshop: (w, _, ctx) => {
+      const link = ctx.clients.workshopLinks.find((l) => l.carsysDealerId === w.dealerId);
+      return link ? { id: link.workshopId } : null;
+    },
+    vehicleRef: (w) => ({ plate: w.plate }),
   },
   CarsysVehicleFacts: {
+    dealerId: (w) => w.dealerId,
+    modifiedAt: (w) => w.modifiedAt,
     make: (w) => w.vehicle.make,
     model: (w) => w.vehicle.model,
     plateAsPushed: (w) => w.vehicle.plate,

@@ -6,6 +6,7 @@ import { parse } from 'graphql';
 import { detachedFromCaller } from '../../platform/call-scope';
 import { accessContextOf, enforceAccessDirectives } from '../../platform/access-directives';
 import type { Store } from '../../platform/db';
+import type { WorkshopLink } from '../../platform/config/workshop-links';
 import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import { createCarsysPushReceiver } from './carsys-push-receiver';
@@ -33,6 +34,8 @@ export interface CustomerSubgraphOptions {
   /** HMAC secret of the gateway's caller header (GATEWAY_SIGNING_SECRET) */
   signingSecret: string;
   carsys: { dealerSecrets: Record<string, string[]>; replayWindowS: number; maxBodyBytes: number };
+  /** WORKSHOP_LINKS: CustomerConnect workshop ↔ Carsys dealer ↔ MMP point of sale */
+  workshopLinks?: WorkshopLink[];
 }
 
 /**
@@ -43,7 +46,7 @@ export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema:
   const carsys = createCarsysWorkOrderStore(opts.store);
   const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
   const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
-  const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists };
+  const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists, workshopLinks: opts.workshopLinks ?? [] };
   const schema = enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]));
   const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
   const context = (req: IncomingMessage): CustomerContext => ({

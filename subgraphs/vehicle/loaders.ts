@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+import { ErrorCode, VendorError } from '../../platform/errors';
 import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { MmpVehicleService, MmpVehicleServices, MmpVision360 } from '../../vendors/mmp/types';
@@ -39,7 +41,15 @@ export interface VehicleLoaders {
   record(plate: string): Promise<MmpVision360>;
   /** One facet of a plate, by the cheapest route: see `createVehicleLoaders`. */
   facet<F extends Facet>(plate: string, facet: F): Promise<FacetValue[F]>;
+  /**
+   * Does MMP know the plate? Answered from the first MMP call this request made for the plate, whichever
+   * service it was (no further call); when none was made, from a `vision360` call that later facets share.
+   * MMP's NOT_FOUND is `false`; any other failure is thrown.
+   */
+  known(plate: string): Promise<boolean>;
 }
+
+export const isMmpNotFound = (e: unknown) => e instanceof VendorError && e.code === ErrorCode.NOT_FOUND;
 
 /**
  * Built per request. Facet requests made in the same tick are collected: a plate asked for two or more
@@ -56,9 +66,15 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
 
   // Plates whose full record is loaded or on its way: their facets never cost another call.
   const vision360Loaded = new Set<string>();
+  // The first MMP call of each plate, whichever service: enough to tell whether MMP knows the plate.
+  const firstCall = new Map<string, Promise<unknown>>();
+  const remember = <T>(plate: string, call: Promise<T>) => {
+    if (!firstCall.has(plate)) firstCall.set(plate, call);
+    return call;
+  };
   const record = (plate: string) => {
     vision360Loaded.add(plate);
-    return vision360.load(plate);
+    return remember(plate, vision360.load(plate));
   };
 
   const facetLoader = new MeasuredDataLoader<{ plate: string; facet: Facet }, unknown, string>('vehicle.facets', 
@@ -73,7 +89,7 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
       for (const [plate, facets] of facetsByPlate) {
         const [only] = facets;
         if (facets.size === 1 && facetService[only!] !== 'vision360' && !vision360Loaded.has(plate)) {
-          single.set(plate, mmp.vehicle(facetService[only!], displayPlate(plate)));
+          single.set(plate, remember(plate, mmp.vehicle(facetService[only!], displayPlate(plate))));
         }
       }
       return Promise.all(
@@ -92,7 +108,35 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
   );
   return {
     record,
+    known: (plate) =>
+      (firstCall.get(plate) ?? record(plate)).then(
+        () => true,
+        (e: unknown) => {
+          if (isMmpNotFound(e)) return false;
+          throw e;
+        },
+      ),
     facet: <F extends Facet>(plate: string, facet: F) =>
       (vision360Loaded.has(plate) ? record(plate).then(fromVision360[facet]) : facetLoader.load({ plate, facet })) as Promise<FacetValue[F]>,
+  };
+}
+
+/**
+ * The loaders of one client request, shared by every fetch the gateway makes to this subgraph for it.
+ * A query asking `sources` or `facts` reaches this subgraph twice (the gateway first fetches the MMP
+ * facets, then `knownToCarsys`/`carsys` from the Customer subgraph, then `sources`/`facts` here): keyed by
+ * the gateway's request id and the signed caller, the second fetch finds the first one's MMP answers, so
+ * a plate still costs one MMP call per client request. A request without an id (a direct call to this
+ * port) gets loaders of its own. Bounded: at most `maxRequests` requests, each for `ttlMs` (the query
+ * budget); MMP vehicle data does not depend on the caller, and access is checked per field anyway.
+ */
+export function createRequestLoaders(mmp: MmpClient, opts: { maxRequests: number; ttlMs: number }) {
+  const byRequest = new LRUCache<string, VehicleLoaders>({ max: opts.maxRequests, ttl: opts.ttlMs });
+  return (requestId: string | undefined, callerKey: string): VehicleLoaders => {
+    if (!requestId) return createVehicleLoaders(mmp);
+    const key = `${requestId}\u0000${callerKey}`;
+    let loaders = byRequest.get(key);
+    if (!loaders) byRequest.set(key, (loaders = createVehicleLoaders(mmp)));
+    return loaders;
   };
 }

@@ -11,7 +11,7 @@ const { config, log } = bootstrap('vehicle', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
-  const subgraph = createVehicleSubgraph({ mmp, signingSecret: config.GATEWAY_SIGNING_SECRET, log });
+  const subgraph = createVehicleSubgraph({ mmp, signingSecret: config.GATEWAY_SIGNING_SECRET, log, requestLoaders: { maxRequests: 1_000, ttlMs: config.GATEWAY_QUERY_BUDGET_MS } });
   const server = await startSubgraphServer({ name: 'vehicle', log, ...subgraph, ready: dependencyReadiness({ redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.VEHICLE_PORT, config.BIND_ADDRESS);
   log.info('Vehicle subgraph listening', { url: server.url, mmp: http.baseUrl, tokenCache: redis ? 'redis' : 'memory' });
   onShutdown(log, async () => {

@@ -1,5 +1,7 @@
 import { hasScope, Scope } from '../../platform/access';
-import { badInput } from '../../platform/errors';
+import { badInput, notFound } from '../../platform/errors';
+import { carsysFacts, factConflicts, mergeFacts, mmpFacts, type Source, type SourceFacts } from './facts';
+import { isMmpNotFound, type Facet } from './loaders';
 import { withheldContactFields, type ContactField } from '../../platform/private-contact';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
 import type { VehicleContext } from './context';
@@ -29,41 +31,70 @@ const jobAndPart = {
 const rawContactShown = (ctx: VehicleContext) => hasScope(ctx.caller, Scope.PERSONAL_PRIVATE_READ);
 const shown = <T>(c: MmpClientRecord, ctx: VehicleContext, field: ContactField, value: T): T | null => (withheldContactFields(c.viePrivee, ctx.caller).has(field) ? null : value);
 
+/** An MMP facet; a plate MMP does not know fails this field only, saying so (the vehicle may be known elsewhere). */
+async function mmpFacet<F extends Facet>(loaders: VehicleContext['loaders'], plate: string, facet: F) {
+  try {
+    return await loaders.facet(plate, facet);
+  } catch (e) {
+    if (isMmpNotFound(e)) throw notFound('MMP does not know this plate', { plate, source: 'MMP' });
+    throw e;
+  }
+}
+
+const vinOf = (v: { vehicleVIN: string | null; vehicleVariante: string | null }) =>
+  v.vehicleVIN ?? (v.vehicleVariante && /^[A-HJ-NPR-Z0-9]{17}$/.test(v.vehicleVariante) ? v.vehicleVariante : null);
+
+/** Each source's facts, in source order; a source that does not know the plate gives null. */
+async function factsBySource(loaders: VehicleContext['loaders'], v: { plate: string; carsys?: Parameters<typeof carsysFacts>[0] | null }): Promise<[Source, SourceFacts | null][]> {
+  let mmp: SourceFacts | null = null;
+  if (await loaders.known(v.plate)) {
+    const info = await loaders.facet(v.plate, 'information');
+    mmp = mmpFacts(info, vinOf(info));
+  }
+  return [
+    ['MMP', mmp],
+    ['CARSYS', v.carsys ? carsysFacts(v.carsys) : null],
+  ];
+}
+
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
-    // The full record is loaded here, so an unknown plate is reported on `vehicle` itself (NOT_FOUND)
-    // and every facet the query asks for is then served from that one call.
-    async vehicle(_, { plate }, { loaders }) {
-      const key = normalisePlate(plate);
-      await loaders.record(key);
-      return { plate: key };
-    },
-    vehicles(_, { plates }, { loaders }) {
+    // No source is asked here: a vehicle may be known to MMP, to Carsys (another subgraph) or both, and
+    // only `sources` (which requires the Customer subgraph's `knownToCarsys`) can tell. The MMP facets the
+    // query asks for are loaded together by the facet loader (one vision360 call for two or more).
+    vehicle: (_, { plate }) => ({ plate: normalisePlate(plate) }),
+    vehicles(_, { plates }) {
       if (plates.length > MAX_PLATES) throw badInput(`at most ${MAX_PLATES} plates per query (got ${plates.length})`, { argument: 'plates' });
-      return plates.map(async (plate) => {
-        const key = normalisePlate(plate);
-        await loaders.record(key);
-        return { plate: key };
-      });
+      return plates.map(async (plate) => ({ plate: normalisePlate(plate) }));
     },
   },
   Vehicle: {
-    // Another subgraph handed us the plate: trust its key and load facets on demand.
-    __resolveReference: (ref) => ({ plate: normalisePlate(ref.plate) }),
+    // Another subgraph handed us the plate (and, for `sources`/`facts`, the Customer subgraph's Carsys
+    // fields): trust its key and load facets on demand.
+    __resolveReference: (ref) => ({ ...ref, plate: normalisePlate(ref.plate) }),
     displayPlate: ({ plate }) => displayPlate(plate),
-    information: ({ plate }, _, { loaders }) => loaders.facet(plate, 'information'),
-    diagnostic: ({ plate }, _, { loaders }) => loaders.facet(plate, 'diagnostic'),
-    importedClients: ({ plate }, _, { loaders }) => loaders.facet(plate, 'importedClients'),
-    clients: ({ plate }, _, { loaders }) => loaders.facet(plate, 'clients'),
-    operations: ({ plate }, _, { loaders }) => loaders.facet(plate, 'operations'),
-    forecasts: ({ plate }, _, { loaders }) => loaders.facet(plate, 'forecasts'),
-    importedInvoiceLines: ({ plate }, _, { loaders }) => loaders.facet(plate, 'importedInvoiceLines'),
-    invoices: ({ plate }, _, { loaders }) => loaders.facet(plate, 'invoices'),
-    campaignReminders: ({ plate }, _, { loaders }) => loaders.facet(plate, 'campaignReminders'),
+    async sources({ plate, knownToCarsys }, _, { loaders }) {
+      const out: Source[] = [];
+      if (await loaders.known(plate)) out.push('MMP');
+      if (knownToCarsys) out.push('CARSYS');
+      if (!out.length) throw notFound(`no source knows plate ${displayPlate(plate)}`, { plate });
+      return out;
+    },
+    facts: async (v, _, { loaders }) => mergeFacts(await factsBySource(loaders, v)),
+    factConflicts: async (v, _, { loaders }) => factConflicts(await factsBySource(loaders, v)),
+    information: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'information'),
+    diagnostic: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'diagnostic'),
+    importedClients: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'importedClients'),
+    clients: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'clients'),
+    operations: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'operations'),
+    forecasts: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'forecasts'),
+    importedInvoiceLines: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'importedInvoiceLines'),
+    invoices: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'invoices'),
+    campaignReminders: ({ plate }, _, { loaders }) => mmpFacet(loaders, plate, 'campaignReminders'),
   },
   VehicleInformation: {
-    vin: (v) => v.vehicleVIN ?? (v.vehicleVariante && /^[A-HJ-NPR-Z0-9]{17}$/.test(v.vehicleVariante) ? v.vehicleVariante : null),
+    vin: (v) => vinOf(v),
     brand: (v) => v.vehicleBrand,
     model: (v) => v.vehicleModel,
     energy: (v) => v.vehicleEnergy,

@@ -7,15 +7,22 @@ import { accessContextOf, enforceAccessDirectives } from '../../platform/access-
 import type { Logger } from '../../platform/logger';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { VehicleContext } from './context';
-import { createVehicleLoaders } from './loaders';
+import { createRequestLoaders } from './loaders';
+import { REQUEST_ID_HEADER } from '../../platform/request-context';
 import { resolvers } from './resolvers';
 
 export const vehicleTypeDefs = parse(readFileSync(new URL('./vehicle.graphql', import.meta.url), 'utf8'));
 
 /** The Vehicle subgraph as a value: schema plus a per-request context factory. No env, no listening. */
-export function createVehicleSubgraph({ mmp, signingSecret, log }: { mmp: MmpClient; signingSecret: string; log: Logger }) {
+export function createVehicleSubgraph({ mmp, signingSecret, log, requestLoaders }: { mmp: MmpClient; signingSecret: string; log: Logger; requestLoaders?: { maxRequests: number; ttlMs: number } }) {
+  const loadersFor = createRequestLoaders(mmp, requestLoaders ?? { maxRequests: 1_000, ttlMs: 15_000 });
   return {
     schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: vehicleTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
-    context: (req: IncomingMessage): VehicleContext => ({ loaders: createVehicleLoaders(mmp), ...accessContextOf(req.headers, { signingSecret, log }) }),
+    context: (req: IncomingMessage): VehicleContext => {
+      const access = accessContextOf(req.headers, { signingSecret, log });
+      const requestId = req.headers[REQUEST_ID_HEADER];
+      const callerKey = access.caller ? `${access.caller.kind}:${access.caller.id}` : 'anonymous';
+      return { loaders: loadersFor(typeof requestId === 'string' ? requestId : undefined, callerKey), ...access };
+    },
   };
 }

@@ -1,0 +1,49 @@
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { PUSH_PATH } from '../../vendors/carsys/paths';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../vendors/carsys/signature';
+
+/**
+ * Makes the Customer service's Carsys push receiver (`/carsys/dealers/{dealerId}/work-orders`) reachable
+ * on the gateway's host too, so a dealer is given one public origin, as Vitec is for `/vitec/order`. A thin
+ * forward: the body is passed on byte for byte (the HMAC covers the exact bytes) with the content type and
+ * the signature and timestamp headers; the receiver checks everything itself and its answer comes back
+ * unchanged. The body needs a Content-Length within `maxBodyBytes` (411/413 before it is read) and is read
+ * at most that far; the Customer service down or hung is a 503 with Retry-After, so the DMS pushes again
+ * (storing is idempotent).
+ */
+export function useCarsysPush(opts: { customerServiceOrigin: string; maxBodyBytes: number; timeoutMs?: number }): GatewayPlugin {
+  const origin = new URL(opts.customerServiceOrigin).origin;
+  const pass = ['content-type', TIMESTAMP_HEADER, SIGNATURE_HEADER, 'user-agent'];
+  const back = ['content-type', 'cache-control', 'retry-after', 'allow'];
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!PUSH_PATH.test(url.pathname)) return;
+      const json = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
+        endResponse(new fetchAPI.Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
+      if (request.method !== 'POST') return json(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
+      const declared = request.headers.get('content-length');
+      if (declared === null) return json(411, 'length_required', 'send the work order with a Content-Length header');
+      const length = Number(declared);
+      if (!Number.isSafeInteger(length) || length < 0) return json(400, 'invalid_body', 'Content-Length is not a byte count');
+      if (length > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
+      const body = new Uint8Array(await request.arrayBuffer());
+      if (body.byteLength > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
+      const headers: Record<string, string> = {};
+      for (const h of pass) {
+        const v = request.headers.get(h);
+        if (v) headers[h] = v;
+      }
+      try {
+        const res = await fetch(`${origin}${url.pathname}`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+        const out = new fetchAPI.Headers();
+        for (const h of back) {
+          const v = res.headers.get(h);
+          if (v) out.set(h, v);
+        }
+        endResponse(new fetchAPI.Response(await res.text(), { status: res.status, headers: out }));
+      } catch {
+        json(503, 'store_unavailable', 'the work-order service is unavailable; push it again', { 'retry-after': '5' });
+      }
+    },
+  };
+}
