@@ -56,17 +56,56 @@ describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
     expect(sandbox.stats().dataRequests + sandbox.stats().tokenRequests).toBe(0);
   });
 
-  it('an unknown plate is NOT_FOUND; in a list only that entry fails', async () => {
-    const one = await gql(subgraph.url, '{ vehicle(plate: "ZZ-999-ZZ") { plate } }');
-    expect(one.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const many = await gql(subgraph.url, '{ vehicles(plates: ["ABC123", "ZZ-999-ZZ", "!"]) { plate } }');
-    expect(many.data!.vehicles).toEqual([{ plate: 'ABC123' }, null, null]);
-    expect(many.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(
+  it('a plate MMP does not know fails its MMP facets (NOT_FOUND on each), not the vehicle; an invalid plate in a list fails its entry', async () => {
+    const one = await gql(subgraph.url, '{ vehicle(plate: "ZZ-999-ZZ") { plate displayPlate information { vin } operations { date } } }');
+    expect(one.data!.vehicle).toEqual({ plate: 'ZZ999ZZ', displayPlate: 'ZZ-999-ZZ', information: null, operations: null });
+    expect(one.errors!.map((e) => [e.path, e.extensions?.code, e.message])).toEqual(
       expect.arrayContaining([
-        [['vehicles', 1], 'NOT_FOUND'],
-        [['vehicles', 2], 'BAD_USER_INPUT'],
+        [['vehicle', 'information'], 'NOT_FOUND', 'MMP does not know this plate'],
+        [['vehicle', 'operations'], 'NOT_FOUND', 'MMP does not know this plate'],
       ]),
     );
+    // two facets of one plate: one vision360 call answers both, even for "not found"
+    expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 1 });
+    const many = await gql(subgraph.url, '{ vehicles(plates: ["ABC123", "!"]) { plate } }');
+    expect(many.data!.vehicles).toEqual([{ plate: 'ABC123' }, null]);
+    expect(many.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([[['vehicles', 1], 'BAD_USER_INPUT']]);
+  });
+
+  it('sources: MMP when MMP knows the plate, CARSYS when the Customer subgraph says so, NOT_FOUND when neither', async () => {
+    const res = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { plate sources } } }', {
+      r: [
+        { __typename: 'Vehicle', plate: 'ABC123', knownToCarsys: false },
+        { __typename: 'Vehicle', plate: 'ABC123', knownToCarsys: true },
+        { __typename: 'Vehicle', plate: 'GJG03K', knownToCarsys: true },
+        { __typename: 'Vehicle', plate: 'ZZ999ZZ', knownToCarsys: false },
+      ],
+    });
+    expect(res.data!._entities).toEqual([{ plate: 'ABC123', sources: ['MMP'] }, { plate: 'ABC123', sources: ['MMP', 'CARSYS'] }, { plate: 'GJG03K', sources: ['CARSYS'] }, null]);
+    expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.message])).toEqual([[['_entities', 3, 'sources'], 'NOT_FOUND', 'no source knows plate ZZ-999-ZZ']]);
+    // one MMP call per distinct plate
+    expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 3 });
+  });
+
+  it('facts merge MMP first, Carsys where MMP has nothing; factConflicts show what each source says', async () => {
+    const carsys = { make: 'peugeot', model: '3008', vin: 'VF7RDRFJC9L554165', fuel: 'benzine', firstRegistrationDate: '2014-01-01' };
+    const res = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { information { brand model vin energy releaseDate } facts { make makeSource model modelSource vin vinSource fuel fuelSource firstRegistrationDate firstRegistrationDateSource } factConflicts { fact values { source value } } } } }', {
+      r: [
+        { __typename: 'Vehicle', plate: 'ABC123', carsys },
+        { __typename: 'Vehicle', plate: 'GJG03K', carsys },
+      ],
+    });
+    const [both, carsysOnly] = res.data!._entities;
+    const info = both.information;
+    expect(both.facts).toMatchObject({ make: info.brand, makeSource: 'MMP', vin: info.vin, vinSource: 'MMP', modelSource: 'MMP' });
+    const conflicts = Object.fromEntries(both.factConflicts.map((c: { fact: string; values: unknown }) => [c.fact, c.values]));
+    // MMP's model and energy differ from what this Carsys push says; the VIN agrees
+    expect(conflicts.model).toEqual([{ source: 'MMP', value: info.model }, { source: 'CARSYS', value: '3008' }]);
+    expect(conflicts.vin).toBeUndefined();
+    expect(carsysOnly.facts).toEqual({ make: 'peugeot', makeSource: 'CARSYS', model: '3008', modelSource: 'CARSYS', vin: 'VF7RDRFJC9L554165', vinSource: 'CARSYS', fuel: 'PETROL', fuelSource: 'CARSYS', firstRegistrationDate: '2014-01-01', firstRegistrationDateSource: 'CARSYS' });
+    expect(carsysOnly.factConflicts).toEqual([]);
+    // the carsys-only plate's information is null with NOT_FOUND; facts of it are not an error
+    expect(res.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([[['_entities', 1, 'information'], 'NOT_FOUND']]);
   });
 
   it('an entity reference asking one facet uses that facet service, two facets use vision360', async () => {
@@ -95,13 +134,13 @@ describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
 
   it('vendor faults become coded errors, not crashes', async () => {
     sandbox.setFaults({ errorRate: 1 });
-    const failed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate } }');
+    const failed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate information { vin } } }');
     expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
     sandbox.setFaults({ errorRate: 0, malformedRate: 1 });
-    const malformed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate } }');
+    const malformed = await gql(subgraph.url, '{ vehicle(plate: "ABC123") { plate information { vin } } }');
     expect(malformed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_BAD_RESPONSE');
     sandbox.setFaults({ malformedRate: 0, latencyMs: 2_500 });
-    const slow = await gql(subgraph.url, '{ vehicle(plate: "DEF123") { plate } }');
+    const slow = await gql(subgraph.url, '{ vehicle(plate: "DEF123") { plate information { vin } } }');
     expect(slow.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
   });
 
