@@ -121,7 +121,7 @@ describe('OpenTelemetry traces (OTLP http/protobuf)', () => {
 
   it('exports protobuf spans of the gateway and of the subgraph with its vendor call, in the caller trace', async () => {
     const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
-    const res = await gql(stack.gatewayUrl, '{ vehicle(plate: "ABC123") { plate } }', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const res = await gql(stack.gatewayUrl, '{ vehicle(plate: "ABC123") { plate information { vin } } }', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect(res.errors).toBeUndefined();
     const id = Buffer.from(traceId, 'hex');
     const exported = (service: string, ...words: string[]) =>

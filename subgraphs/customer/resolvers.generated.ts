@@ -129,6 +129,7 @@ export type Customer = {
   /**
    * The Carsys work orders naming this person (driver, owner or contractor), newest appointment first, at
    * most 100. Needs `workorders:read`; only the dealers the caller is granted. Empty for an MMP client.
+   * Priced for the cost model as 20.
    */
   appointments?: Maybe<Array<CarsysAppointment>>;
   businessContact: CustomerContactChannels;
@@ -148,7 +149,7 @@ export type Customer = {
   /**
    * The vehicles of this customer, as references joined on the plate: for a Carsys person, every plate of
    * the work orders naming them (driver, owner or contractor; newest first, at most 100); for an MMP client,
-   * the plate the id names.
+   * the plate the id names. Priced for the cost model as 5 (a typical person's vehicles).
    */
   vehicles?: Maybe<Array<Vehicle>>;
   /**
@@ -384,7 +385,8 @@ export type Workshop = {
    * The Carsys work orders with an appointment from `from` to `to` (both included, Europe/Amsterdam, at most
    * 31 days), earliest first, at most 200, from the dealer linked to this workshop. Needs `workorders:read`
    * and a grant for that dealer (FORBIDDEN otherwise, before the store is read); empty for a workshop linked
-   * to no dealer. More than 31 days or `to` before `from` is BAD_USER_INPUT.
+   * to no dealer. More than 31 days or `to` before `from` is BAD_USER_INPUT. Priced for the cost model as
+   * 50 work orders.
    */
   appointments?: Maybe<Array<CarsysAppointment>>;
   /** The Carsys dealer this workshop is linked to (`WORKSHOP_LINKS`), `null` when none. */
