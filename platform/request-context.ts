@@ -12,6 +12,13 @@ export interface RequestContext {
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/**
+ * One fresh id per client operation, made by the gateway (never taken from the client, unlike the request
+ * id, which a client may repeat on a retry) and sent to every subgraph fetch of that operation: a subgraph
+ * that is fetched several times for one operation (`@requires`) shares that operation's vendor answers by it.
+ */
+export const OPERATION_ID_HEADER = 'x-switchboard-operation-id';
+
 const storage = new AsyncLocalStorage<RequestContext>();
 
 // A caller's id is kept only when it is short and plain (no spaces, quotes or control characters that could

@@ -1,17 +1,20 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { ExecutionResult } from 'graphql';
-import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../platform/request-context';
+import { randomUUID } from 'node:crypto';
+import { OPERATION_ID_HEADER, REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../platform/request-context';
 
 /**
  * One request id per client request, followed through every process: a sane incoming `x-request-id` is
  * kept (anything else is replaced by a UUID, so a caller cannot forge log lines or headers), every log
  * line the gateway writes for the request carries it (request context), it is forwarded to every
  * subgraph fetch in `x-request-id`, returned in the response header and in every error's
- * `extensions.requestId`. Replaces the runtime's built-in request id (`requestId: false` in
+ * `extensions.requestId`. Each client request also gets a fresh operation id (`x-switchboard-operation-id`,
+ * never the client's) on its subgraph fetches. Replaces the runtime's built-in request id (`requestId: false` in
  * create-gateway.ts), which trusts any incoming value and stops at the header.
  */
 export function useRequestId(): GatewayPlugin {
   const ids = new WeakMap<Request, string>();
+  const operations = new WeakMap<Request, string>();
   // The errors keep their identity (GraphQLError instances): the runtime derives the HTTP status from what
   // kind of error each one is, so only their extensions are replaced.
   const withId = (result: ExecutionResult, requestId: string): ExecutionResult => {
@@ -26,13 +29,15 @@ export function useRequestId(): GatewayPlugin {
     onRequest({ request }) {
       const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
       ids.set(request, requestId);
+      operations.set(request, randomUUID());
       // for the rest of this request's asynchronous flow: plugins, execution, subgraph fetches
       enterRequestContext({ requestId });
     },
     onFetch({ context, options, setOptions }) {
       const request = (context as { request?: Request } | undefined)?.request;
       const requestId = request && ids.get(request);
-      if (requestId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId } });
+      const operationId = request && operations.get(request);
+      if (requestId && operationId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId, [OPERATION_ID_HEADER]: operationId } });
     },
     onResultProcess({ request, result }) {
       const requestId = ids.get(request);

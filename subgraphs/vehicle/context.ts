@@ -1,7 +1,10 @@
 import type { AccessContext } from '../../platform/access-directives';
 import type { VehicleLoaders } from './loaders';
 
-/** Per request: loaders never outlive the request that made them, so no vehicle data leaks across callers. */
+/**
+ * Per client operation: loaders never outlive the operation (and caller) that made them, so no vehicle data
+ * leaks across callers or requests; the gateway's fetches of one operation share them (see createRequestLoaders).
+ */
 export interface VehicleContext extends AccessContext {
   loaders: VehicleLoaders;
 }

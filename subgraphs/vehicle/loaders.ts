@@ -125,16 +125,17 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
  * The loaders of one client request, shared by every fetch the gateway makes to this subgraph for it.
  * A query asking `sources` or `facts` reaches this subgraph twice (the gateway first fetches the MMP
  * facets, then `knownToCarsys`/`carsys` from the Customer subgraph, then `sources`/`facts` here): keyed by
- * the gateway's request id and the signed caller, the second fetch finds the first one's MMP answers, so
- * a plate still costs one MMP call per client request. A request without an id (a direct call to this
- * port) gets loaders of its own. Bounded: at most `maxRequests` requests, each for `ttlMs` (the query
+ * the gateway's operation id (`x-switchboard-operation-id`, fresh per client request, never the client's
+ * own request id, which a retry may repeat) and the signed caller, the second fetch finds the first one's
+ * MMP answers, so a plate still costs one MMP call per client request. A request without an operation id
+ * (a direct call to this port) gets loaders of its own. Bounded: at most `maxRequests` requests, each for `ttlMs` (the query
  * budget); MMP vehicle data does not depend on the caller, and access is checked per field anyway.
  */
 export function createRequestLoaders(mmp: MmpClient, opts: { maxRequests: number; ttlMs: number }) {
   const byRequest = new LRUCache<string, VehicleLoaders>({ max: opts.maxRequests, ttl: opts.ttlMs });
-  return (requestId: string | undefined, callerKey: string): VehicleLoaders => {
-    if (!requestId) return createVehicleLoaders(mmp);
-    const key = `${requestId}\u0000${callerKey}`;
+  return (operationId: string | undefined, callerKey: string): VehicleLoaders => {
+    if (!operationId) return createVehicleLoaders(mmp);
+    const key = `${operationId}\u0000${callerKey}`;
     let loaders = byRequest.get(key);
     if (!loaders) byRequest.set(key, (loaders = createVehicleLoaders(mmp)));
     return loaders;

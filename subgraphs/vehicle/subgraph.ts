@@ -8,7 +8,7 @@ import type { Logger } from '../../platform/logger';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { VehicleContext } from './context';
 import { createRequestLoaders } from './loaders';
-import { REQUEST_ID_HEADER } from '../../platform/request-context';
+import { OPERATION_ID_HEADER } from '../../platform/request-context';
 import { resolvers } from './resolvers';
 
 export const vehicleTypeDefs = parse(readFileSync(new URL('./vehicle.graphql', import.meta.url), 'utf8'));
@@ -20,9 +20,9 @@ export function createVehicleSubgraph({ mmp, signingSecret, log, requestLoaders 
     schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: vehicleTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
     context: (req: IncomingMessage): VehicleContext => {
       const access = accessContextOf(req.headers, { signingSecret, log });
-      const requestId = req.headers[REQUEST_ID_HEADER];
+      const operationId = req.headers[OPERATION_ID_HEADER];
       const callerKey = access.caller ? `${access.caller.kind}:${access.caller.id}` : 'anonymous';
-      return { loaders: loadersFor(typeof requestId === 'string' ? requestId : undefined, callerKey), ...access };
+      return { loaders: loadersFor(typeof operationId === 'string' && operationId.length <= 64 ? operationId : undefined, callerKey), ...access };
     },
   };
 }

@@ -87,6 +87,19 @@ describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
     expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 3 });
   });
 
+  it("the gateway's fetches of one operation share MMP answers (x-switchboard-operation-id); other operations do not", async () => {
+    const op = { 'x-switchboard-operation-id': 'op-shared-0001' };
+    await gql(subgraph.url, '{ vehicle(plate: "ABC123") { information { vin } } }', {}, op);
+    const second = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { sources } } }', { r: [{ __typename: 'Vehicle', plate: 'ABC123', knownToCarsys: false }] }, op);
+    expect(second.data!._entities).toEqual([{ sources: ['MMP'] }]);
+    expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 1 });
+    // another operation, or the same operation id from another caller, asks MMP again
+    await gql(subgraph.url, '{ vehicle(plate: "ABC123") { information { vin } } }', {}, { 'x-switchboard-operation-id': 'op-other-0002' });
+    await gql(subgraph.url, '{ vehicle(plate: "ABC123") { information { vin } } }', {}, { ...op, ...callerHeaders() });
+    await gql(subgraph.url, '{ vehicle(plate: "ABC123") { information { vin } } }');
+    expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 4 });
+  });
+
   it('facts merge MMP first, Carsys where MMP has nothing; factConflicts show what each source says', async () => {
     const carsys = { make: 'peugeot', model: '3008', vin: 'VF7RDRFJC9L554165', fuel: 'benzine', firstRegistrationDate: '2014-01-01' };
     const res = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { information { brand model vin energy releaseDate } facts { make makeSource model modelSource vin vinSource fuel fuelSource firstRegistrationDate firstRegistrationDateSource } factConflicts { fact values { source value } } } } }', {
