@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
-import type { GraphQLSchema } from 'graphql';
+import { graphql, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { formatSubgraphError, sendJson, type HttpRoute } from '../../platform/subgraph-server';
@@ -19,10 +18,6 @@ export interface MultipartOptions<C> {
   log: Logger;
   path?: string;
 }
-
-// Execute with the same `graphql` instance @apollo/subgraph built the schema with (its CommonJS build):
-// the ESM build is another module realm and refuses a schema made by the other.
-const { graphql } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 const gqlError = (message: string) => ({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
 
