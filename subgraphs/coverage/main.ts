@@ -11,13 +11,14 @@ import { startSubgraphServer } from '../../platform/subgraph-server';
 import { tokenProviderFromConfig } from '../../platform/tokens';
 import { createOzmapClient } from '../../vendors/ozmap/client';
 import { deleteEndedReservations } from './retention';
+import { coverageMigrations } from './store';
 import { createCoverageSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('coverage', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'coverage', log);
+  const store = await openStore(config, 'coverage', { migrations: coverageMigrations, log });
   const http = createHttpClient({
     vendor: 'ozmap',
     baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),

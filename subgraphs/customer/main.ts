@@ -7,13 +7,14 @@ import { pruneCarsysRows } from './carsys-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { mmpClientFromConfig } from '../../vendors/mmp/from-config';
+import { customerMigrations } from './store';
 import { createCustomerSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('customer', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'customer', log);
+  const store = await openStore(config, 'customer', { migrations: customerMigrations, log });
   // Same account and token key as the Vehicle subgraph: with Redis, both processes share one MMP token.
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
   const subgraph = createCustomerSubgraph({

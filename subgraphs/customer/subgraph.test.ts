@@ -18,6 +18,7 @@ import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { buildZip, postMultipart } from '../../test/support/zip';
 import { createCustomerSubgraph } from './subgraph';
+import { customerMigrations } from './store';
 
 /** These tests are about the data, not access (see test/access.e2e.ts): they call as a fully trusted partner. */
 const gql = <T = Record<string, any>>(url: string, query: string, variables?: Record<string, unknown>) => gqlAnonymous<T>(url, query, variables, callerHeaders());
@@ -52,7 +53,7 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
 
   beforeAll(async () => {
     ({ store, drop } = await engine.open());
-    await migrate(store);
+    await migrate(store, customerMigrations);
     mmpSandbox = await startMmpSandbox({ port: 0, fleet, extraRoutes: mmpAdherentRoutes });
     http = createHttpClient({ vendor: 'mmp', baseUrl: mmpSandbox.url, timeoutMs: 5_000 });
     const tokens = createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 });

@@ -9,6 +9,7 @@ import { closeRedis, connectRedis } from '../../platform/redis';
 import { createRateLimiter } from '../../platform/rate-limit';
 import { createVitecClient } from '../../vendors/vitec/client';
 import { startOrderServer } from './server';
+import { orderMigrations } from './store';
 import { createOrderSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('order', process.env);
@@ -16,7 +17,7 @@ const { config, log } = bootstrap('order', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const pubsub = redis ? createRedisPubSub(redis, log) : createMemoryPubSub();
-  const store = await openStore(config, 'order', log);
+  const store = await openStore(config, 'order', { migrations: orderMigrations, log });
   const http = createHttpClient({
     vendor: 'vitec',
     baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
