@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { graphql, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
+import { BodyTooLargeError, readBody } from '../../platform/http-body';
 import type { Logger } from '../../platform/logger';
 import { formatSubgraphError, sendJson, type HttpRoute } from '../../platform/subgraph-server';
 
@@ -41,19 +42,17 @@ export function createMultipartGraphQLRoute<C>(opts: MultipartOptions<C>): HttpR
     const type = String(req.headers['content-type'] ?? '');
     if (!type.toLowerCase().startsWith('multipart/form-data')) return false;
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size <= opts.maxBodyBytes) chunks.push(c as Buffer);
-    }
-    if (size > opts.maxBodyBytes) {
+    let body: Buffer;
+    try {
+      body = await readBody(req, opts.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
       sendJson(res, 413, gqlError(`upload larger than ${opts.maxBodyBytes} bytes; nothing was sent upstream`));
       return true;
     }
     let form: FormData;
     try {
-      form = await new Request('http://subgraph/graphql', { method: 'POST', headers: { 'content-type': type }, body: Buffer.concat(chunks) }).formData();
+      form = await new Request('http://subgraph/graphql', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) }).formData();
     } catch {
       sendJson(res, 400, gqlError('malformed multipart body'));
       return true;
