@@ -20,6 +20,6 @@ export interface CustomerVendorClients {
  */
 export function createCustomerClients(config: Config, log: Logger, redis?: RedisClient): DomainClients<CustomerVendorClients> {
   const { mmp, http } = mmpClientFromConfig(config, log, redis);
-  const adherents = createMmpAdherentsClient(mmp, config.MMP_RESEAU);
+  const adherents = createMmpAdherentsClient(mmp, config.MMP_RESEAU, { campaignClientsPath: config.MMP_CAMPAIGN_CLIENTS_PATH });
   return { clients: { mmp, mmpNetwork: config.MMP_RESEAU, adherents }, origins: { mmp: http.baseUrl }, close: () => http.close() };
 }

@@ -27,7 +27,8 @@ const SECRET = 'subgraph-test-dealer-secret';
 const CLIENT = 'POST /api/v1/trif/service-external-client/vehicule/client';
 const BLACKLIST = 'GET /api/v1/trif/service-external-client/adherents/relance-clients/blacklist';
 const IMPORT = 'POST /api/v1/trif/service-external-client/import-fichier/clients-factures';
-const campaignsPath = (code: string) => `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
+// seed 003 §13 literally: /api/{reseau}/… without {version} (MMP_CAMPAIGN_CLIENTS_PATH's default)
+const campaignsPath = (code: string) => `GET /api/trif/service-external-client/adherents/${code}/campagnes-clients`;
 const fleet = buildFleet();
 const plates = fleet.plates.slice(0, 50);
 const rounds = () => eventCount('db.customer.rounds');
