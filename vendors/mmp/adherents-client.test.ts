@@ -59,6 +59,38 @@ describe('MMP adherent services', () => {
     await expect(adherents.campaignClients('UNKNOWN', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it("answers seed 003 §13's literal URL (no {version}), which the client calls by default; the versioned form stays configurable", async () => {
+    const [code, campaigns] = [...data.campaigns.entries()][0]!;
+    // The seed's own example, byte for byte but for the host and the point of sale: GET …/api/{reseau}/…?page=1
+    const token = (await (await fetch(`${sandbox.url}/api/v1/service-authentification/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', client_id: MMP_SANDBOX_CREDENTIALS.clientId, client_secret: MMP_SANDBOX_CREDENTIALS.clientSecret, username: MMP_SANDBOX_CREDENTIALS.username, password: MMP_SANDBOX_CREDENTIALS.password }),
+    })).json()) as { access_token: string };
+    const literal = await fetch(`${sandbox.url}/api/trif/service-external-client/adherents/${code}/campagnes-clients?page=1`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    expect(literal.status).toBe(200);
+    const body = (await literal.json()) as { success: boolean; campagneList: { id: number }[] };
+    expect(body.success).toBe(true);
+    expect(body.campagneList.map((c) => c.id)).toEqual(campaigns.slice(0, data.perPage).map((c) => c.id));
+
+    sandbox.setFaults({});
+    const before = { ...sandbox.stats().byPath };
+    const calls = (path: string) => (sandbox.stats().byPath[path] ?? 0) - (before[path] ?? 0);
+    const seedPath = `GET /api/trif/service-external-client/adherents/${code}/campagnes-clients`;
+    const versionedPath = `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
+    await adherents.campaignClients(code, 1);
+    expect(calls(seedPath)).toBe(1);
+    expect(calls(versionedPath)).toBe(0);
+
+    const versioned = createMmpAdherentsClient(
+      createMmpClient({ http, tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 }), version: 'v1', reseau: 'trif', lang: 'en', credentials: MMP_SANDBOX_CREDENTIALS }),
+      'trif',
+      { campaignClientsPath: '/api/{version}/{reseau}/service-external-client/adherents/{code_pdv}/campagnes-clients' },
+    );
+    expect((await versioned.campaignClients(code, 1)).campagneList).toEqual(body.campagneList);
+    expect(calls(versionedPath)).toBe(1);
+  });
+
   it('caches one blacklist per network for its TTL, merges concurrent misses and serves the expired copy when a refresh fails', async () => {
     let now = 1_000_000;
     const cache = createBlacklistCache({ ttlMs: 60_000, fetch: () => adherents.blacklist('csv'), log: silentLogger, now: () => now });
