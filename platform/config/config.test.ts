@@ -25,6 +25,26 @@ describe('configuration', () => {
     expect(problems.find((p) => p.startsWith('MMP_VERSION='))).toContain('expected v<number>');
   });
 
+  it('WORKSHOP_LINKS: workshop:dealer:pointOfSale triples, sandbox default, every mistake named', () => {
+    expect(loadConfig({}).WORKSHOP_LINKS).toEqual([{ workshopId: '121212', carsysDealerId: 'sandbox-dealer', mmpPointOfSale: '920150' }]);
+    expect(loadConfig({ WORKSHOP_LINKS: '6060001:dealer-a:, 6060002::920150' }).WORKSHOP_LINKS).toEqual([
+      { workshopId: '6060001', carsysDealerId: 'dealer-a', mmpPointOfSale: null },
+      { workshopId: '6060002', carsysDealerId: null, mmpPointOfSale: '920150' },
+    ]);
+    const problem = (v: string) => {
+      try {
+        loadConfig({ WORKSHOP_LINKS: v });
+      } catch (e) {
+        return (e as ConfigError).problems.join(' ');
+      }
+      return 'accepted';
+    };
+    expect(problem('6060001:dealer-a')).toContain('expected workshopUserId:dealerId:mmpCodePdv');
+    expect(problem('6060001:dealer a:')).toContain('letters, digits');
+    expect(problem('6060001:a:,6060001:b:')).toContain('workshop 6060001 is linked twice');
+    expect(problem('6060001:a:,6060002:a:')).toContain('Carsys dealer a is linked to two workshops');
+  });
+
   it('never echoes the value of a secret variable in an error', () => {
     expect(secretVariables.has('MMP_PASSWORD')).toBe(true);
     // A value the string schema refuses (an array), so the secret's validation really fails.
