@@ -194,6 +194,12 @@ describe('a vehicle belongs to every source', () => {
     const before = await rounds();
     const res = await gql(stack.gatewayUrl, 'query ($p: [String!]!) { vehicles(plates: $p) { plate information { vin } carsys { make } facts { make } factConflicts { fact } } }', { p: fleet }, DEV_PARTNER);
     expect(res.data!.vehicles).toHaveLength(43);
+    // the only errors: `information` of the two plates MMP does not know (facts of MMP-only plates merge without Carsys)
+    expect(res.errors!.map((e) => [e.path!.join('.'), e.extensions?.code, e.message])).toEqual([
+      ['vehicles.40.information', 'NOT_FOUND', 'MMP does not know this plate'],
+      ['vehicles.42.information', 'NOT_FOUND', 'MMP does not know this plate'],
+    ]);
+    expect(res.data!.vehicles[0].facts.make).toBeTruthy();
     expect(res.data!.vehicles.filter((v: { carsys: unknown }) => v.carsys)).toHaveLength(2);
     expect(await mmpCalls()).toBe(43);
     expect(await rounds()).toBe(before + 1);
@@ -246,6 +252,9 @@ describe('Carsys work orders as a first-class read', () => {
     expect(codes(await gql(stack.gatewayUrl, PAGE, { d: DEALER, first: 101 }, DEV_PARTNER))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gql(stack.gatewayUrl, PAGE, { d: DEALER, after: 'not-a-cursor' }, DEV_PARTNER))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await gql(stack.gatewayUrl, PAGE, { d: DEALER, f: { from: '2031-03-09', to: '2031-03-01' } }, DEV_PARTNER))).toEqual(['BAD_USER_INPUT']);
+    // `first` prices the page for the cost model: 100 work orders with their owners' vehicles (5 assumed each) is too much
+    const costly = await gql(stack.gatewayUrl, `{ carsysWorkOrders(dealerId: "${DEALER}", first: 100) { edges { node { owner { vehicles { plate } } } } } }`, {}, DEV_PARTNER);
+    expect(codes(costly)).toEqual(['COST_LIMIT_EXCEEDED']);
     expect(await rounds()).toBe(before);
   });
 

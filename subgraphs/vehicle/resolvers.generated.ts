@@ -268,7 +268,8 @@ export type Vehicle = {
   /**
    * One view of the facts every source can hold. Rule: per fact, MMP's value when MMP has one, else
    * Carsys's (the newest work order's); `null` when neither has it. Where they differ, see `factConflicts`.
-   * `null` with MMP's error only when MMP fails (a plate MMP does not know is merged from Carsys alone).
+   * `null` with the failing source's error when MMP or the Customer subgraph fails (a plate MMP does not know
+   * is merged from Carsys alone, and one Carsys does not know from MMP alone).
    */
   facts?: Maybe<VehicleFacts>;
   /** Computed maintenance forecasts per job (MMP `previsions`). */
@@ -290,8 +291,9 @@ export type Vehicle = {
   /**
    * The sources that know this plate, in this order: MMP (Vision 360 knows it), CARSYS (a dealer pushed a
    * work order for it). When none does, NOT_FOUND, and since this field cannot be null the whole vehicle
-   * is `null` (in `vehicles`, that entry). When MMP cannot be asked (down, timeout) the field fails with
-   * MMP's code rather than answer without it.
+   * is `null` (in `vehicles`, that entry). When a source cannot be asked (MMP down or slow: MMP's code; the
+   * Customer subgraph, which reads the Carsys pushes, failing: UPSTREAM_UNAVAILABLE) the field fails rather
+   * than answer an incomplete list.
    */
   sources: Array<VehicleSource>;
 };

@@ -1,5 +1,5 @@
 import { hasScope, Scope } from '../../platform/access';
-import { badInput, notFound } from '../../platform/errors';
+import { AppError, ErrorCode, badInput, notFound } from '../../platform/errors';
 import { carsysFacts, factConflicts, mergeFacts, mmpFacts, type Source, type SourceFacts } from './facts';
 import { isMmpNotFound, type Facet } from './loaders';
 import { withheldContactFields, type ContactField } from '../../platform/private-contact';
@@ -44,8 +44,12 @@ async function mmpFacet<F extends Facet>(loaders: VehicleContext['loaders'], pla
 const vinOf = (v: { vehicleVIN: string | null; vehicleVariante: string | null }) =>
   v.vehicleVIN ?? (v.vehicleVariante && /^[A-HJ-NPR-Z0-9]{17}$/.test(v.vehicleVariante) ? v.vehicleVariante : null);
 
+const carsysUnknown = () => new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'what Carsys knows of this plate could not be read (Customer subgraph); try again', { source: 'CARSYS' });
+
 /** Each source's facts, in source order; a source that does not know the plate gives null. */
 async function factsBySource(loaders: VehicleContext['loaders'], v: { plate: string; carsys?: Parameters<typeof carsysFacts>[0] | null }): Promise<[Source, SourceFacts | null][]> {
+  // `carsys` null: Carsys has nothing for the plate; absent: the gateway could not get it.
+  if (v.carsys === undefined) throw carsysUnknown();
   let mmp: SourceFacts | null = null;
   if (await loaders.known(v.plate)) {
     const info = await loaders.facet(v.plate, 'information');
@@ -75,6 +79,9 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ ...ref, plate: normalisePlate(ref.plate) }),
     displayPlate: ({ plate }) => displayPlate(plate),
     async sources({ plate, knownToCarsys }, _, { loaders }) {
+      // Absent (not false): the gateway could not get it from the Customer subgraph. An incomplete list
+      // would claim Carsys does not know the plate.
+      if (knownToCarsys === undefined || knownToCarsys === null) throw carsysUnknown();
       const out: Source[] = [];
       if (await loaders.known(plate)) out.push('MMP');
       if (knownToCarsys) out.push('CARSYS');

@@ -83,6 +83,9 @@ describe('Vehicle subgraph over HTTP against the MMP sandbox', () => {
     });
     expect(res.data!._entities).toEqual([{ plate: 'ABC123', sources: ['MMP'] }, { plate: 'ABC123', sources: ['MMP', 'CARSYS'] }, { plate: 'GJG03K', sources: ['CARSYS'] }, null]);
     expect(res.errors!.map((e) => [e.path, e.extensions?.code, e.message])).toEqual([[['_entities', 3, 'sources'], 'NOT_FOUND', 'no source knows plate ZZ-999-ZZ']]);
+    // the Customer subgraph's answer missing (it failed): not "unknown to Carsys", but an upstream failure
+    const missing = await gql(subgraph.url, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Vehicle { sources } ... on Vehicle { facts { make } } } }', { r: [{ __typename: 'Vehicle', plate: 'ZZ999ZZ' }] });
+    expect(missing.errors!.map((e) => [e.path, e.extensions?.code])).toEqual(expect.arrayContaining([[['_entities', 0, 'sources'], 'UPSTREAM_UNAVAILABLE'], [['_entities', 0, 'facts'], 'UPSTREAM_UNAVAILABLE']]));
     // one MMP call per distinct plate
     expect(sandbox.stats().byPath).toEqual({ [path('vision360')]: 3 });
   });
