@@ -71,7 +71,11 @@ try {
         orderServiceOrigin: subgraphs.find((s) => s.name === 'order')!.url(config),
         limits: { limiter: rateLimiter('intake'), perOffice: config.VITEC_INTAKE_RATE_PER_OFFICE, perAddress: config.VITEC_INTAKE_RATE_PER_ADDRESS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS },
       }),
-      useCarsysPush({ customerServiceOrigin: subgraphs.find((s) => s.name === 'customer')!.url(config), maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES }),
+      useCarsysPush({
+        customerServiceOrigin: subgraphs.find((s) => s.name === 'customer')!.url(config),
+        maxBodyBytes: config.CARSYS_PUSH_MAX_BYTES,
+        limits: { limiter: rateLimiter('carsys-push'), perAddress: config.CARSYS_PUSH_RATE_PER_ADDRESS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS },
+      }),
     ],
   });
 

@@ -41,6 +41,8 @@ const as = (who: keyof typeof KEYS) => ({ 'x-api-key': KEYS[who] });
 const DUTCH = 'GJG-03-K';
 const SHARED = 'ABC123';
 const UNKNOWN = 'ZZ-999-ZZ';
+// pushes the gateway forwards per source address and window: the test's pushes fit, one more burst does not
+const PUSH_RATE = 20;
 const WEEK = ['2031-03-03', '2031-03-04', '2031-03-05', '2031-03-06', '2031-03-07', '2031-03-08', '2031-03-09'];
 
 let stack: Stack;
@@ -86,7 +88,12 @@ beforeAll(async () => {
     sandboxes: ['mmp', 'carsys', 'customerconnect'],
     subgraphs: ['vehicle', 'customer', 'capacity'],
     gateway: true,
-    env: { PARTNER_KEYS: `@${join(dir, 'partners.json')}`, CARSYS_DEALER_SECRETS: `${DEALER}:${DEALER_SECRET},${OTHER}:${OTHER_SECRET}`, CARSYS_PUSH_MAX_BYTES: String(32 * 1024) },
+    env: {
+      PARTNER_KEYS: `@${join(dir, 'partners.json')}`,
+      CARSYS_DEALER_SECRETS: `${DEALER}:${DEALER_SECRET},${OTHER}:${OTHER_SECRET}`,
+      CARSYS_PUSH_MAX_BYTES: String(32 * 1024),
+      CARSYS_PUSH_RATE_PER_ADDRESS: String(PUSH_RATE),
+    },
   });
   gatewayOrigin = new URL(stack.gatewayUrl).origin;
   // The README's sandbox push: 20 work orders for the sandbox dealer's Dutch fleet (to the Customer service's own port).
@@ -120,6 +127,7 @@ describe('the Carsys push receiver on the gateway host', () => {
     expect(big).toMatchObject({ status: 413, body: { error: 'too_large' } });
     expect((await fetch(`${gatewayOrigin}${pushPathOf(DEALER)}`)).status).toBe(405);
   });
+
 });
 
 describe('a vehicle belongs to every source', () => {
@@ -337,5 +345,16 @@ describe('refused callers cost no store round and no vendor call', () => {
     expect(anon.errors).toBeUndefined();
     expect(anon.data!.vehicle.sources).toEqual(['CARSYS']);
     expect((await sandboxStats(stack.sandboxUrl('mmp'))).byPath[VISION360]).toBe(1);
+  });
+});
+
+// Last: it spends the address's push allowance for the rest of the window.
+describe('the push route on the gateway host is rate limited', () => {
+  it('limits pushes per source address before reading or forwarding them (429)', async () => {
+    const answers = await Promise.all(Array.from({ length: PUSH_RATE }, () => pushViaGateway(dutch)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.body.error).toBe('rate_limited');
+    expect(answers.filter((a) => a.status !== 429).every((a) => a.status === 200 && a.body.status === 'duplicate')).toBe(true);
   });
 });

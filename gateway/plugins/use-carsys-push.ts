@@ -1,5 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import type { RateLimiter } from '../../platform/rate-limit';
 import { PUSH_PATH } from '../../vendors/carsys/paths';
+import { clientAddress } from '../client-address';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../vendors/carsys/signature';
 
 /**
@@ -9,17 +11,28 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../vendors/carsys/signatu
  * the signature and timestamp headers; the receiver checks everything itself and its answer comes back
  * unchanged. The body needs a Content-Length within `maxBodyBytes` (411/413 before it is read) and is read
  * at most that far; the Customer service down or hung is a 503 with Retry-After, so the DMS pushes again
- * (storing is idempotent).
+ * (storing is idempotent). Pushes per source address are limited (`perAddress` per window, then 429 with
+ * Retry-After) before anything is read or forwarded.
  */
-export function useCarsysPush(opts: { customerServiceOrigin: string; maxBodyBytes: number; timeoutMs?: number }): GatewayPlugin {
+export function useCarsysPush(opts: {
+  customerServiceOrigin: string;
+  maxBodyBytes: number;
+  timeoutMs?: number;
+  limits?: { limiter: RateLimiter; perAddress: number; trustedProxyHops?: number };
+}): GatewayPlugin {
   const origin = new URL(opts.customerServiceOrigin).origin;
   const pass = ['content-type', TIMESTAMP_HEADER, SIGNATURE_HEADER, 'user-agent'];
   const back = ['content-type', 'cache-control', 'retry-after', 'allow'];
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (!PUSH_PATH.test(url.pathname)) return;
       const json = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
         endResponse(new fetchAPI.Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
+      if (opts.limits) {
+        const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
+        const hit = await opts.limits.limiter.hit(`addr:${clientAddress(request.headers, socket, opts.limits.trustedProxyHops ?? 0)}`, opts.limits.perAddress);
+        if (!hit.allowed) return json(429, 'rate_limited', 'too many pushes from this address; push again later', { 'retry-after': String(hit.retryAfterS) });
+      }
       if (request.method !== 'POST') return json(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
       const declared = request.headers.get('content-length');
       if (declared === null) return json(411, 'length_required', 'send the work order with a Content-Length header');

@@ -27,5 +27,6 @@ export const limitsEnv = {
   CUSTOMER_IMPORT_MAX_RATIO: envVar(positiveInt(100), 'Largest compression ratio (uncompressed / compressed) of any entry of an imported ZIP'),
   VITEC_INTAKE_RATE_PER_OFFICE: envVar(positiveInt(120), 'Order-link opens accepted per Vitec office per window (GATEWAY_RATE_WINDOW_S)'),
   VITEC_INTAKE_RATE_PER_ADDRESS: envVar(positiveInt(30), 'Order-link opens accepted per source address per window (GATEWAY_RATE_WINDOW_S)'),
+  CARSYS_PUSH_RATE_PER_ADDRESS: envVar(positiveInt(1200), 'Carsys work-order pushes the gateway forwards per source address per window (GATEWAY_RATE_WINDOW_S); a DMS flushing its outbox stays well below it'),
   VITEC_INTAKE_UNVERIFIED_TTL_S: envVar(positiveInt(3_600), 'How long an order whose Vitec token was never verified is kept (hidden) before it is pruned, in seconds'),
 };
