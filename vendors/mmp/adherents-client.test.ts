@@ -3,7 +3,6 @@ import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
 import type { RunningSandbox } from '../../platform/sandbox';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { createBlacklistCache } from '../../subgraphs/customer/blacklist-cache';
 import { createMmpAdherentsClient, parseBlacklistCsv } from './adherents-client';
 import { createMmpClient } from './client';
 import { buildAdherentData } from './sandbox/adherents-data';
@@ -11,7 +10,6 @@ import { blacklistCsv, mmpAdherentRoutes } from './sandbox/adherents-routes';
 import { buildFleet } from './sandbox/fleet';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from './sandbox/server';
 
-const BLACKLIST = 'GET /api/v1/trif/service-external-client/adherents/relance-clients/blacklist';
 const fleet = buildFleet(60);
 const data = buildAdherentData(fleet);
 let sandbox: RunningSandbox;
@@ -89,32 +87,5 @@ describe('MMP adherent services', () => {
     );
     expect((await versioned.campaignClients(code, 1)).campagneList).toEqual(body.campagneList);
     expect(calls(versionedPath)).toBe(1);
-  });
-
-  it('caches one blacklist per network for its TTL, merges concurrent misses and serves the expired copy when a refresh fails', async () => {
-    let now = 1_000_000;
-    const cache = createBlacklistCache({ ttlMs: 60_000, fetch: () => adherents.blacklist('csv'), log: silentLogger, now: () => now });
-    const calls = () => sandbox.stats().byPath[BLACKLIST] ?? 0;
-    const before = calls();
-    const [a, b, c] = await Promise.all([cache.get('trif'), cache.get('trif'), cache.get('trif')]);
-    expect(a).toBe(b);
-    expect(b).toBe(c);
-    expect(calls() - before).toBe(1);
-    now += 59_000;
-    await cache.get('trif');
-    expect(calls() - before).toBe(1);
-    now += 2_000;
-    const fresh = await cache.get('trif');
-    expect(fresh).not.toBe(a);
-    expect(calls() - before).toBe(2);
-    now += 61_000;
-    sandbox.setFaults({ errorRate: 1 });
-    const stale = await cache.get('trif');
-    expect(stale).toBe(fresh);
-    expect(calls() - before).toBe(3);
-    expect(stale.byClientId.get(data.blacklist[0]!.clientId)).toEqual(data.blacklist[0]);
-    // Without a copy to fall back on, the vendor's failure is the caller's error.
-    const empty = createBlacklistCache({ ttlMs: 60_000, fetch: () => adherents.blacklist('csv'), log: silentLogger });
-    await expect(empty.get('trif')).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
   });
 });
