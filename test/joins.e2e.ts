@@ -348,8 +348,18 @@ describe('refused callers cost no store round and no vendor call', () => {
   });
 });
 
-// Last: it spends the address's push allowance for the rest of the window.
-describe('the push route on the gateway host is rate limited', () => {
+// Last: these stop the Customer service and spend the address's push allowance for the rest of the window.
+describe('the push route on the gateway host when the Customer service is away, and under a burst', () => {
+  it('answers 503 with Retry-After while the Customer service is down, so the DMS pushes again', async () => {
+    await stack.services.find((s) => s.name === 'customer')!.stop();
+    const body = JSON.stringify(dutch);
+    const res = await fetch(`${gatewayOrigin}${pushPathOf(DEALER)}`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedPushHeaders(DEALER_SECRET, body) }, body });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    await stack.restart('customer');
+    expect((await pushViaGateway(dutch)).body.status).toBe('duplicate');
+  }, 60_000);
+
   it('limits pushes per source address before reading or forwarding them (429)', async () => {
     const answers = await Promise.all(Array.from({ length: PUSH_RATE }, () => pushViaGateway(dutch)));
     const limited = answers.filter((a) => a.status === 429);
