@@ -128,8 +128,10 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
  * the gateway's operation id (`x-switchboard-operation-id`, fresh per client request, never the client's
  * own request id, which a retry may repeat) and the signed caller, the second fetch finds the first one's
  * MMP answers, so a plate still costs one MMP call per client request. A request without an operation id
- * (a direct call to this port) gets loaders of its own. Bounded: at most `maxRequests` requests, each for `ttlMs` (the query
- * budget); MMP vehicle data does not depend on the caller, and access is checked per field anyway.
+ * (a direct call to this port) gets loaders of its own. Bounded: at most `maxRequests` operations, each kept
+ * for `ttlMs` (the query budget). MMP vehicle data does not depend on the caller, and access is checked per
+ * field anyway. One case still costs two calls: a query asking exactly one facet that has its own MMP
+ * service (e.g. `forecasts`) and `facts` (which needs `information`, a vision360 facet).
  */
 export function createRequestLoaders(mmp: MmpClient, opts: { maxRequests: number; ttlMs: number }) {
   const byRequest = new LRUCache<string, VehicleLoaders>({ max: opts.maxRequests, ttl: opts.ttlMs });
