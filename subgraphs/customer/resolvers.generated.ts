@@ -147,9 +147,9 @@ export type Customer = {
   /** Civility as the source writes it (`Mr`, `Mme`, `Dhr.`, `Mevr.`) */
   title?: Maybe<Scalars['String']['output']>;
   /**
-   * The vehicles of this customer, as references joined on the plate: for a Carsys person, every plate of
-   * the work orders naming them (driver, owner or contractor; newest first, at most 100); for an MMP client,
-   * the plate the id names. Priced for the cost model as 5 (a typical person's vehicles).
+   * The vehicles of this customer, as references joined on the plate: for a Carsys person, the plates of the
+   * (at most 100 newest) work orders naming them as driver, owner or contractor, from dealers the caller is
+   * granted, newest first; for an MMP client, the plate its id names. Priced for the cost model as 5 (a typical person's vehicles).
    */
   vehicles?: Maybe<Array<Vehicle>>;
   /**
