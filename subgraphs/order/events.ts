@@ -43,6 +43,8 @@ interface Sub {
   /** live delivery may have missed events from now on */
   startGap(): void;
   inGap(): boolean;
+  /** ends the stream with EVENTS_INTERRUPTED and the last event the client actually received */
+  interrupt(reason: string): void;
 }
 
 type ResyncMessage = { type: 'resync'; fromEventId: number };
@@ -164,6 +166,12 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     let ended = false;
     let floor = 0;
     let floorAt: string | null = null;
+    // the last event the client has actually taken (next()); the resume point an interruption names, since
+    // events still queued for it are dropped with the queue
+    let taken = 0;
+    const took = (item: OrderEvent | StreamInterrupted) => {
+      if (!(item instanceof StreamInterrupted)) taken = Math.max(taken, Number(item.eventId));
+    };
     let gapSince: number | null = null;
     let held: OrderEvent[] = [];
     let running: Promise<void> | undefined;
@@ -181,6 +189,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       if (waiting) {
         const w = waiting;
         waiting = undefined;
+        took(item);
         w({ value: item, done: false });
       } else queue.push(item);
     };
@@ -189,14 +198,14 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       ended = true;
       uncount();
       count('order.subscriptions.interrupted');
-      log.warn('order event stream ended; the client must resume with afterEventId', { reason, resumeAfterEventId: floor });
+      log.warn('order event stream ended; the client must resume with afterEventId', { reason, resumeAfterEventId: taken });
       queue.length = 0;
       held = [];
       subs.delete(sub);
       hand(
         new StreamInterrupted(
           new AppError(ErrorCode.EVENTS_INTERRUPTED, `live order events were interrupted (${reason}); subscribe again with afterEventId to receive every event after the last one you got`, {
-            resumeAfterEventId: String(floor),
+            resumeAfterEventId: String(taken),
           }),
         ),
       );
@@ -224,6 +233,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         } else give(e);
       },
       inGap: () => gapSince !== null,
+      interrupt: (reason) => interrupt(reason),
       startGap() {
         gapSince ??= Date.now();
       },
@@ -281,12 +291,12 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     count('order.subscriptions.started');
     try {
       if (filter.afterEventId != null) {
-        floor = filter.afterEventId;
+        floor = taken = filter.afterEventId;
         await sub.catchUp();
         replaying = false;
         if (gapSince !== null && !pubsub.live) ensurePolling();
       } else {
-        floor = await orders.lastEventId();
+        floor = taken = await orders.lastEventId();
         if (!pubsub.live) {
           sub.startGap();
           ensurePolling();
@@ -323,6 +333,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         const item = queue.shift();
         if (item) {
           if (item instanceof StreamInterrupted) done = true;
+          took(item);
           return Promise.resolve({ value: item, done: false });
         }
         if (ended) return Promise.resolve({ value: undefined, done: true });
@@ -346,6 +357,10 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     /** live subscriptions of this instance */
     get subscribers() {
       return subs.size;
+    },
+    /** ends every live subscription of this instance with EVENTS_INTERRUPTED (a drain: the client resumes elsewhere) */
+    interruptAll(reason: string) {
+      for (const s of [...subs]) s.interrupt(reason);
     },
     close() {
       clearTimeout(pollTimer);

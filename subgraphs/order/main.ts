@@ -73,8 +73,8 @@ try {
   });
   onShutdown(log, async () => {
     await retention.stop();
-    subgraph.feed.close();
     await server.close();
+    subgraph.feed.close();
     await pubsub.close();
     await http.close();
     await store.close();
