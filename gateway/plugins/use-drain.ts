@@ -19,12 +19,12 @@ function eventIdOf(result: ExecutionResult | undefined): string | undefined {
  * handles by subscribing again with `afterEventId` (the last `eventId` it received, named in
  * `extensions.resumeAfterEventId` when the subscription selected it).
  */
-export function drainedResult(last: ExecutionResult | undefined): ExecutionResult {
+export function drainedResult(last: ExecutionResult | undefined, why = 'this gateway instance is restarting'): ExecutionResult {
   const resumeAfterEventId = eventIdOf(last);
   return {
     data: null,
     errors: [
-      new GraphQLError('this gateway instance is restarting; subscribe again, with afterEventId = the last eventId you received, to get every event after it', {
+      new GraphQLError(`${why}; subscribe again, with afterEventId = the last eventId you received, to get every event after it`, {
         extensions: { code: ErrorCode.EVENTS_INTERRUPTED, retryable: true, ...(resumeAfterEventId ? { resumeAfterEventId } : {}) },
       }),
     ],
@@ -33,7 +33,9 @@ export function drainedResult(last: ExecutionResult | undefined): ExecutionResul
 
 /**
  * `source` until the drain begins, then one `drainedResult` and the end. The source is returned (its
- * upstream subscription closed) when the stream ends either way, or when the client leaves.
+ * upstream subscription closed) when the stream ends either way, or when the client leaves. A source that
+ * fails (the subgraph replica serving it died: gateway/subscription-transport.ts does not retry) ends the
+ * same way, so the client resumes from the last event it got.
  */
 export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortSignal): AsyncIterableIterator<ExecutionResult> {
   const it = source[Symbol.asyncIterator]();
@@ -51,7 +53,13 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
   return {
     async next(): Promise<IteratorResult<ExecutionResult>> {
       if (done) return { value: undefined, done: true };
-      const r = await Promise.race([it.next(), drained]);
+      let r: IteratorResult<ExecutionResult> | typeof DRAINED;
+      try {
+        r = await Promise.race([it.next(), drained]);
+      } catch {
+        done = true;
+        return { value: drainedResult(last, 'the live stream was lost (a subgraph instance went away)'), done: false };
+      }
       if (r === DRAINED) {
         if (done) return { value: undefined, done: true };
         void finish().catch(() => undefined);
