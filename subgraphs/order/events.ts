@@ -76,6 +76,38 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
   let unpublishedFrom: number | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
 
+  // Live events in id order. Event ids commit in id order (store.ts insertEvent), but instances publish
+  // them on their own and this instance hands its own events out before Redis echoes them, so they can
+  // arrive out of order. An event above the next expected id waits while the gap is read from the store
+  // (every lower id is committed by then): subscribers get ids in increasing order, and one that resumes
+  // after the last id it received misses nothing. `seen` is the highest id handed on with nothing missing
+  // below it (unknown until the first event); the gap read is one query per out-of-order arrival.
+  let seen: number | undefined;
+  let sequencing: Promise<void> = Promise.resolve();
+  const maxGapRead = 1_000;
+  const handOn = (e: OrderEvent) => {
+    for (const s of subs) s.accept(e);
+  };
+  const ingest = (e: OrderEvent) => {
+    sequencing = sequencing.then(async () => {
+      const id = Number(e.eventId);
+      if (seen === undefined || id <= seen + 1 || id - seen > maxGapRead) {
+        // in order, a repeat (subscribers drop ids they gave out), or a jump too far to read (after an outage)
+        if (seen === undefined || id > seen) seen = id;
+        return handOn(e);
+      }
+      count('order.events.reordered');
+      try {
+        for (const missed of await orders.eventsBetween(seen, id, maxGapRead)) handOn(missed);
+      } catch (err) {
+        // the store is away: hand it on; a subscriber that resumes may then miss the gap's events
+        log.warn('order events: gap not read from the store; handing on out of order', { from: seen, to: id, err: (err as Error).message });
+      }
+      seen = id;
+      handOn(e);
+    }).catch((err: Error) => log.error('order events: live event not handed on', { eventId: e.eventId, err }));
+  };
+
   const onBusMessage = (message: string) => {
     let m: OrderEvent | ResyncMessage;
     try {
@@ -88,7 +120,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       for (const s of subs) void s.catchUp(m.fromEventId);
       return;
     }
-    for (const s of subs) s.accept(m as OrderEvent);
+    ingest(m as OrderEvent);
   };
 
   const pollGaps = () => {
@@ -135,7 +167,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
 
   async function publish(event: OrderEvent): Promise<void> {
     // this instance's subscribers first, without a round trip through Redis (and without Redis)
-    if (pubsub.kind !== 'memory') for (const s of subs) s.accept(event);
+    if (pubsub.kind !== 'memory') ingest(event);
     try {
       await pubsub.publish(channel, JSON.stringify(event));
       count('order.events.published');
