@@ -304,6 +304,7 @@ describe.skipIf(!redisUrl)('scale-out: 2 gateways behind HAProxy, 2 replicas per
         ordersLost: notStored.length,
         ordersNotFinal: notFinal.length,
         events: { inDatabase: all.length, lostPerSubscriber: lost, duplicatesPerSubscriber: duplicates, outOfIdOrderPerSubscriber: subs.map((s) => s.outOfOrder), endsPerSubscriber: subs.map((s) => s.ends) },
+        loadBalancerRetries: await lb.retries(),
         timeUntilFullServiceMs: {
           sigtermLastFailureAfterStop: lastFailure(sigtermAt, sigkillAt),
           sigkillLastFailureAfterKill: lastFailure(sigkillAt, Date.now()),

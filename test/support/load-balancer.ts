@@ -24,6 +24,8 @@ export interface LoadBalancer {
   url(pool: string, path?: string): string;
   /** each server's state as HAProxy sees it (`UP`, `DOWN`, `MAINT`, …), from its stats page */
   states(): Promise<Record<string, string>>;
+  /** per pool, requests HAProxy retried on a replica (`wretr`) or sent to another one (`wredis`) */
+  retries(): Promise<Record<string, { retried: number; redispatched: number }>>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,15 @@ export async function startHaproxy(pools: Pool[]): Promise<LoadBalancer> {
   return {
     port: (pool) => ports.get(pool)!,
     url: (pool, path = '') => `http://127.0.0.1:${ports.get(pool)}${path}`,
+    async retries() {
+      const csv = await (await fetch(`${statsUrl};csv`)).text();
+      const out: Record<string, { retried: number; redispatched: number }> = {};
+      for (const row of csv.split('\n').slice(1)) {
+        const cols = row.split(',');
+        if (cols[0]?.startsWith('be_') && cols[1] === 'BACKEND') out[cols[0].slice(3)] = { retried: Number(cols[15] || 0), redispatched: Number(cols[16] || 0) };
+      }
+      return out;
+    },
     async states() {
       const csv = await (await fetch(`${statsUrl};csv`)).text();
       const states: Record<string, string> = {};
