@@ -4,7 +4,7 @@ import { silentLogger } from '../../platform/logger';
 import { createMemoryPubSub } from '../../platform/pubsub';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { createOrderEventFeed } from './events';
-import { createOrderStore, type OrderEvent } from './store';
+import { createOrderStore, orderMigrations, type OrderEvent } from './store';
 
 /**
  * Live events reach a subscriber in id order even when they arrive out of order (two replicas publish on
@@ -18,7 +18,7 @@ describe('order event feed ordering', () => {
   beforeAll(async () => {
     database = await createThrowawayDatabase();
     store = createPostgresStore(database.url, {});
-    await migrate(store);
+    await migrate(store, orderMigrations);
   });
   afterAll(async () => {
     await store?.close();
