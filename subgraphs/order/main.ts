@@ -66,6 +66,7 @@ try {
     events: pubsub.kind,
   });
   onShutdown(log, async () => {
+    void server.drain.begin(); // not ready at once (platform/drain.ts), while the background work stops
     await retention.stop();
     await server.close();
     subgraph.feed.close();
