@@ -29,7 +29,8 @@ export interface LoadBalancer {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(pools: Pool[]): Promise<LoadBalancer> {
+/** `retry: false` turns HAProxy's retries off, to see what a replica's death costs behind a balancer without them. */
+export async function startHaproxy(pools: Pool[], opts: { retry?: boolean } = {}): Promise<LoadBalancer> {
   const ports = new Map<string, number>();
   for (const p of pools) ports.set(p.name, await freePort());
   const statsPort = await freePort();
@@ -45,9 +46,7 @@ export async function startHaproxy(pools: Pool[]): Promise<LoadBalancer> {
     '  timeout http-keep-alive 10s',
     // a check answers within 2 s (the gateway's /readyz asks every subgraph's); a busy replica is not 'down'
     '  timeout check 2s',
-    '  option redispatch',
-    '  retries 3',
-    '  retry-on conn-failure empty-response',
+    ...(opts.retry === false ? ['  retries 0'] : ['  option redispatch', '  retries 3', '  retry-on conn-failure empty-response']),
     `frontend stats`,
     `  bind 127.0.0.1:${statsPort}`,
     '  stats enable',
