@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,17 @@ describe('the Carsys push receiver on the gateway host', () => {
     const big = await pushViaGateway(JSON.stringify({ ...dutch, pad: 'x'.repeat(40 * 1024) }));
     expect(big).toMatchObject({ status: 413, body: { error: 'too_large' } });
     expect((await fetch(`${gatewayOrigin}${pushPathOf(DEALER)}`)).status).toBe(405);
+    // no Content-Length (chunked): refused before the body is read
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(dutch);
+      const req = request(`${gatewayOrigin}${pushPathOf(DEALER)}`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...signedPushHeaders(DEALER_SECRET, body) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(chunked).toBe(411);
   });
 
 });
