@@ -6,8 +6,8 @@ import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../pla
  * One request id per client request, followed through every process: a sane incoming `x-request-id` is
  * kept (anything else is replaced by a UUID, so a caller cannot forge log lines or headers), every log
  * line the gateway writes for the request carries it (request context), it is forwarded to every
- * subgraph fetch in `x-request-id`, returned in the response header and in every error's
- * `extensions.requestId`. Replaces the runtime's built-in request id (`requestId: false` in
+ * subgraph call in `x-request-id` (as a header over HTTP, in the subscribe message's `extensions.headers`
+ * over graphql-ws), returned in the response header and in every error's `extensions.requestId`. Replaces the runtime's built-in request id (`requestId: false` in
  * create-gateway.ts), which trusts any incoming value and stops at the header.
  */
 export function useRequestId(): GatewayPlugin {
@@ -29,10 +29,22 @@ export function useRequestId(): GatewayPlugin {
       // for the rest of this request's asynchronous flow: plugins, execution, subgraph fetches
       enterRequestContext({ requestId });
     },
-    onFetch({ context, options, setOptions }) {
-      const request = (context as { request?: Request } | undefined)?.request;
-      const requestId = request && ids.get(request);
-      if (requestId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId } });
+    // Every operation carries its id in its context: an HTTP one the id of its request; a graphql-ws one
+    // (no HTTP request of its own, one socket carries many operations) a sane `extensions.requestId` of
+    // its subscribe message, otherwise a new UUID.
+    onContextBuilding({ context, extendContext }) {
+      const ctx = context as { request?: Request; requestId?: string; params?: { extensions?: { requestId?: unknown } } };
+      if (ctx.requestId) return;
+      const fromClient = ctx.params?.extensions?.requestId;
+      extendContext({ requestId: (ctx.request && ids.get(ctx.request)) ?? requestIdFrom(typeof fromClient === 'string' ? fromClient : undefined) } as never);
+    },
+    // …and every subgraph call carries it in `extensions.headers`: the HTTP transport sends those as
+    // headers, the graphql-ws transport in the subscribe message (the socket is shared, like the caller header).
+    onSubgraphExecute({ executionRequest, setExecutionRequest }) {
+      const requestId = (executionRequest.context as { requestId?: string } | undefined)?.requestId;
+      if (!requestId) return;
+      const headers = { ...(executionRequest.extensions?.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId };
+      setExecutionRequest({ ...executionRequest, extensions: { ...executionRequest.extensions, headers } });
     },
     onResultProcess({ request, result }) {
       const requestId = ids.get(request);
