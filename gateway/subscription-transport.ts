@@ -1,4 +1,6 @@
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { getOperationAST } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -21,3 +23,18 @@ export default {
     return buildGraphQLWSExecutor(client);
   },
 };
+
+type ExecutionRequest = Parameters<NonNullable<GatewayPlugin['onSubgraphExecute']>>[0]['executionRequest'];
+
+/**
+ * `executionRequest` with `headers` added to its `extensions.headers` when it is a subscription, which this
+ * transport sends in the subscribe message: per-operation headers (caller, request id, trace context) on a
+ * socket many subscriptions share. Undefined for any other operation (HTTP sends its headers as headers).
+ */
+export function withSubscriptionHeaders(executionRequest: ExecutionRequest, headers: (carrier: Record<string, string>) => void): ExecutionRequest | undefined {
+  const type = executionRequest.operationType ?? getOperationAST(executionRequest.document, executionRequest.operationName)?.operation;
+  if (type !== 'subscription') return undefined;
+  const carrier = { ...(executionRequest.extensions?.headers as Record<string, string> | undefined) };
+  headers(carrier);
+  return { ...executionRequest, extensions: { ...executionRequest.extensions, headers: carrier } };
+}

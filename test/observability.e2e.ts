@@ -130,7 +130,7 @@ describe('one request id from the client to every log line', () => {
     }
   });
 
-  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json)', async () => {
+  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json); a 401 for wrong credentials carries it too', async () => {
     const refused = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1' },
@@ -139,6 +139,15 @@ describe('one request id from the client to every log line', () => {
     expect(refused.status).toBe(401);
     const body = (await refused.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'refused-1' });
+    // wrong credentials are refused before GraphQL runs, by the caller-identity plugin: the same id in the body
+    const wrongKey = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-2', 'x-api-key': 'not-a-key' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.headers.get('x-request-id')).toBe('refused-2');
+    expect(((await wrongKey.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', requestId: 'refused-2' });
     const invalid = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'invalid-1' },

@@ -1,8 +1,8 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { context, propagation } from '@opentelemetry/api';
-import { getOperationAST } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { traceOperation, tracingEnabled } from '../../platform/telemetry';
+import { withSubscriptionHeaders } from '../subscription-transport';
 
 /** Probes and the explorer's static assets start no trace; GraphQL and the Vitec order intake do. */
 const UNTRACED = new Set(['/healthz', '/readyz', '/metrics', '/']);
@@ -19,11 +19,8 @@ const traced = (request: Request) => {
  */
 const propagateToSubscriptions: GatewayPlugin = {
   onSubgraphExecute({ executionRequest, setExecutionRequest }) {
-    const type = executionRequest.operationType ?? getOperationAST(executionRequest.document, executionRequest.operationName)?.operation;
-    if (type !== 'subscription') return;
-    const headers = { ...(executionRequest.extensions?.headers as Record<string, string> | undefined) };
-    propagation.inject(context.active(), headers);
-    setExecutionRequest({ ...executionRequest, extensions: { ...executionRequest.extensions, headers } });
+    const traced = withSubscriptionHeaders(executionRequest, (headers) => propagation.inject(context.active(), headers));
+    if (traced) setExecutionRequest(traced);
   },
 };
 
