@@ -26,15 +26,14 @@ export default {
 
 type ExecutionRequest = Parameters<NonNullable<GatewayPlugin['onSubgraphExecute']>>[0]['executionRequest'];
 
+export const isSubscription = (executionRequest: ExecutionRequest) =>
+  (executionRequest.operationType ?? getOperationAST(executionRequest.document, executionRequest.operationName)?.operation) === 'subscription';
+
 /**
- * `executionRequest` with `headers` added to its `extensions.headers` when it is a subscription, which this
- * transport sends in the subscribe message: per-operation headers (caller, request id, trace context) on a
- * socket many subscriptions share. Undefined for any other operation (HTTP sends its headers as headers).
+ * `executionRequest` with `headers` added to its `extensions.headers`, which this transport sends in the
+ * subscribe message — per-operation headers (caller, request id, trace context) on a socket many
+ * subscriptions share — and the HTTP transport as headers.
  */
-export function withSubscriptionHeaders(executionRequest: ExecutionRequest, headers: (carrier: Record<string, string>) => void): ExecutionRequest | undefined {
-  const type = executionRequest.operationType ?? getOperationAST(executionRequest.document, executionRequest.operationName)?.operation;
-  if (type !== 'subscription') return undefined;
-  const carrier = { ...(executionRequest.extensions?.headers as Record<string, string> | undefined) };
-  headers(carrier);
-  return { ...executionRequest, extensions: { ...executionRequest.extensions, headers: carrier } };
+export function withHeaders(executionRequest: ExecutionRequest, headers: Record<string, string>): ExecutionRequest {
+  return { ...executionRequest, extensions: { ...executionRequest.extensions, headers: { ...(executionRequest.extensions?.headers as Record<string, string> | undefined), ...headers } } };
 }

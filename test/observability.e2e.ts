@@ -211,6 +211,20 @@ describe("a subscription's request id reaches the subgraph over the gateway's gr
     }
   });
 
+  it('graphql-ws client: a query (to its subgraph over HTTP) is logged there under the id of its subscribe message', async () => {
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    const client = createWsClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const requestId = `ws-query-${Date.now()}`;
+      const answer = (await client.iterate<Next>({ query: '{ vehicle(plate: "ABC123") { information { vin } } }', extensions: { requestId } }).next()).value as Next;
+      expect(answer.errors?.[0]?.extensions?.code).toMatch(/^UPSTREAM_/);
+      await expect.poll(() => linesOf('vehicle', requestId).find((l) => l.msg === 'vendor call failed')).toMatchObject({ vendor: 'mmp' });
+    } finally {
+      await client.dispose();
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+
   it('SSE client: the x-request-id of its request is the id the subgraph logs the subscription under', async () => {
     const requestId = `sse-sub-${Date.now()}`;
     const client = createSseClient({ url: stack.gatewayUrl, headers: { ...DEV_PARTNER, 'x-request-id': requestId }, retryAttempts: 0 });

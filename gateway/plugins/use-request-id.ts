@@ -1,15 +1,14 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { ExecutionResult } from 'graphql';
 import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../platform/request-context';
-import { withSubscriptionHeaders } from '../subscription-transport';
+import { isSubscription, withHeaders } from '../subscription-transport';
 
 /**
  * One request id per client request, followed through every process: a sane incoming `x-request-id` is
  * kept (anything else is replaced by a UUID, so a caller cannot forge log lines or headers), every log
  * line the gateway writes for the request carries it (request context), it is forwarded to every
- * subgraph call in `x-request-id` (as a header over HTTP, in the subscribe message's `extensions.headers`
- * over graphql-ws), returned in the response header and in every error's `extensions.requestId`.
- * Replaces the runtime's built-in request id (`requestId: false` in
+ * subgraph fetch in `x-request-id`, returned in the response header and in every error's
+ * `extensions.requestId`. Replaces the runtime's built-in request id (`requestId: false` in
  * create-gateway.ts), which trusts any incoming value and stops at the header.
  */
 export function useRequestId(): GatewayPlugin {
@@ -23,10 +22,6 @@ export function useRequestId(): GatewayPlugin {
       Object.defineProperty(e, 'extensions', { value: extensions, enumerable: true, writable: true, configurable: true });
     }
     return result;
-  };
-  const requestIdOf = (context: unknown) => {
-    const ctx = context as { request?: Request; requestId?: string } | undefined;
-    return ctx?.requestId ?? (ctx?.request && ids.get(ctx.request));
   };
   return {
     onRequest({ request }) {
@@ -44,18 +39,19 @@ export function useRequestId(): GatewayPlugin {
       const fromClient = ctx.params?.extensions?.requestId;
       extendContext({ requestId: (ctx.request && ids.get(ctx.request)) ?? requestIdFrom(typeof fromClient === 'string' ? fromClient : undefined) } as never);
     },
-    // …and every subgraph call carries it: a fetch in its header (added to the fetch itself, after the
-    // runtime merged identical in-flight queries, which an id per request would otherwise keep apart);
-    // a subscription, on a graphql-ws socket shared by many, in its subscribe message's `extensions.headers`
-    // like the caller header (the subgraph: platform/subscription-server.ts).
     onFetch({ context, options, setOptions }) {
-      const requestId = requestIdOf(context);
+      const request = (context as { request?: Request } | undefined)?.request;
+      const requestId = request && ids.get(request);
       if (requestId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId } });
     },
+    // An HTTP request's subgraph fetches get the header above, added after the runtime merged identical
+    // in-flight queries (an id per request would keep them apart). A subscription, on a graphql-ws socket
+    // shared by many, and every operation of a graphql-ws client (no HTTP request) carry it in
+    // `extensions.headers` instead, like the caller header: the subscribe message, or headers over HTTP.
     onSubgraphExecute({ executionRequest, setExecutionRequest }) {
-      const requestId = requestIdOf(executionRequest.context);
-      const withId = requestId && withSubscriptionHeaders(executionRequest, (headers) => void (headers[REQUEST_ID_HEADER] = requestId));
-      if (withId) setExecutionRequest(withId);
+      const ctx = executionRequest.context as { request?: Request; requestId?: string } | undefined;
+      if (!ctx?.requestId || (ctx.request && !isSubscription(executionRequest))) return;
+      setExecutionRequest(withHeaders(executionRequest, { [REQUEST_ID_HEADER]: ctx.requestId }));
     },
     onResultProcess({ request, result }) {
       const requestId = ids.get(request);

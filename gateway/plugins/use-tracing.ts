@@ -2,7 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { context, propagation } from '@opentelemetry/api';
 import type { ServerOptions } from 'graphql-ws';
 import { traceOperation, tracingEnabled } from '../../platform/telemetry';
-import { withSubscriptionHeaders } from '../subscription-transport';
+import { isSubscription, withHeaders } from '../subscription-transport';
 
 /** Probes and the explorer's static assets start no trace; GraphQL and the Vitec order intake do. */
 const UNTRACED = new Set(['/healthz', '/readyz', '/metrics', '/']);
@@ -19,8 +19,10 @@ const traced = (request: Request) => {
  */
 const propagateToSubscriptions: GatewayPlugin = {
   onSubgraphExecute({ executionRequest, setExecutionRequest }) {
-    const traced = withSubscriptionHeaders(executionRequest, (headers) => propagation.inject(context.active(), headers));
-    if (traced) setExecutionRequest(traced);
+    if (!isSubscription(executionRequest)) return;
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    setExecutionRequest(withHeaders(executionRequest, carrier));
   },
 };
 
