@@ -1,7 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { isSubscription, withHeaders } from '../subscription-transport';
 import type { ExecutionResult } from 'graphql';
 import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../platform/request-context';
-import { isSubscription, withHeaders } from '../subscription-transport';
 
 /**
  * One request id per client request, followed through every process: a sane incoming `x-request-id` is
