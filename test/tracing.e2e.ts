@@ -45,8 +45,18 @@ describe('OpenTelemetry traces (OTLP http/json)', () => {
     expect(vendorCall.attributes['url.template']).toBe('/service-external-client/vehicule/vision360');
     expect(vendorCall.name).toBe('POST mmp /service-external-client/vehicule/vision360');
 
+    // Spans of one trace come in several export batches (each process exports on its own schedule, and
+    // the gateway's root span ends after the answer is sent): wait until the chain from the vendor call
+    // up to a span without a parent and the subgraph's GraphQL phases have all arrived, then check them.
+    const complete = (spans: ReceivedSpan[]) => {
+      const ids = new Map(spans.filter((s) => s.traceId === traceId).map((s) => [s.spanId, s]));
+      let s: ReceivedSpan | undefined = vendorCall;
+      while (s?.parentSpanId) s = ids.get(s.parentSpanId);
+      const phases = new Set([...ids.values()].filter((x) => x.service === 'switchboard-vehicle').map((x) => x.name));
+      return s !== undefined && ['graphql.parse', 'graphql.validate', 'graphql.execute'].every((n) => phases.has(n)) && ids;
+    };
     // Parent chain: vendor call ← subgraph SERVER span ← gateway's upstream fetch to the subgraph.
-    const byId = new Map(inTrace().map((s) => [s.spanId, s]));
+    const byId = await otlp.until('the whole trace of TracedVehicle', complete);
 
     const subgraphServer = byId.get(vendorCall.parentSpanId!);
     expect(subgraphServer).toMatchObject({ service: 'switchboard-vehicle', kind: SERVER });
