@@ -5,6 +5,8 @@ import { displayPlate } from '../../platform/plates';
 import type { CarsysWorkOrderStore, PersonKey, StoredPerson, StoredWorkOrder } from './carsys-store';
 import { personKeyOf } from './carsys-store';
 import type { MmpClient } from '../../vendors/mmp/client';
+import { cachedMmpVehicle } from '../../vendors/mmp/vehicle-cache';
+import type { VendorCache } from '../../platform/vendor-cache';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
 import type { BlacklistCache, BlacklistIndex } from './blacklist-cache';
 
@@ -14,6 +16,8 @@ export interface CustomerClients {
   mmpNetwork: string;
   carsys: CarsysWorkOrderStore;
   blacklists: BlacklistCache;
+  /** MMP vehicle reads shared across requests (raw MMP answers; access is checked per field, per request) */
+  vendorCache?: VendorCache<unknown>;
 }
 
 export interface CustomerLoaders {
@@ -33,12 +37,13 @@ export interface CustomerLoaders {
  * one batch.
  */
 export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
+  const read = cachedMmpVehicle(c.mmp, c.vendorCache);
   const mmpClients = new MeasuredDataLoader<string, MmpClientRecord[]>('customer.mmpClients', 
     // MMP has no batch endpoint: one call per distinct plate, run together; DataLoader already removed repeats.
     (plates) =>
       Promise.all(
         plates.map((plate) =>
-          c.mmp.vehicle('client', displayPlate(plate)).catch((err: Error) => {
+          read('client', plate, displayPlate(plate)).catch((err: Error) => {
             // A plate MMP does not know has no MMP customers; every other failure is that plate's error.
             if (err instanceof VendorError && err.code === ErrorCode.NOT_FOUND) return [];
             return err;

@@ -2,6 +2,8 @@ import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { MmpVehicleService, MmpVehicleServices, MmpVision360 } from '../../vendors/mmp/types';
 import { displayPlate } from '../../platform/plates';
+import type { VendorCache } from '../../platform/vendor-cache';
+import { cachedMmpVehicle } from '../../vendors/mmp/vehicle-cache';
 
 /** The facets of a vehicle and the MMP service that serves each alone. */
 export const facetService = {
@@ -47,9 +49,13 @@ export interface VehicleLoaders {
  * asked for one facet costs one call to that facet's own service. Once a plate's vision360 record is
  * loaded, every later facet of that plate is served from it. Errors are per plate (DataLoader's
  * per-key errors): one unknown plate does not fail the others.
+ *
+ * With `cache` (platform/vendor-cache.ts) each MMP read goes through the cross-request cache of raw MMP
+ * answers, keyed by service and plate; the access rules stay where they are (field level, per request).
  */
-export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
-  const vision360 = new MeasuredDataLoader<string, MmpVision360>('vehicle.vision360', (plates) => Promise.all(plates.map((p) => mmp.vehicle('vision360', displayPlate(p)).catch((e: Error) => e))), {
+export function createVehicleLoaders(mmp: MmpClient, cache?: VendorCache<unknown>): VehicleLoaders {
+  const read = cachedMmpVehicle(mmp, cache);
+  const vision360 = new MeasuredDataLoader<string, MmpVision360>('vehicle.vision360', (plates) => Promise.all(plates.map((p) => read('vision360', p, displayPlate(p)).catch((e: Error) => e))), {
     // One call per plate anyway (MMP has no batch endpoint); batching here only merges duplicates.
     maxBatchSize: 100,
   });
@@ -73,7 +79,7 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
       for (const [plate, facets] of facetsByPlate) {
         const [only] = facets;
         if (facets.size === 1 && facetService[only!] !== 'vision360' && !vision360Loaded.has(plate)) {
-          single.set(plate, mmp.vehicle(facetService[only!], displayPlate(plate)));
+          single.set(plate, read(facetService[only!], plate, displayPlate(plate)));
         }
       }
       return Promise.all(

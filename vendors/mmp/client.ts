@@ -33,6 +33,8 @@ export interface MmpClient {
   callRaw(req: Omit<HttpRequest, 'path'> & { path: string }): Promise<HttpResponse>;
   readonly tokenKey: TokenKey;
   readonly basePath: string;
+  /** Names the data this client reads (origin, version, network, language): cached reads are keyed by it. */
+  readonly dataScope: string;
 }
 
 /**
@@ -103,6 +105,7 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
   return {
     tokenKey,
     basePath,
+    dataScope: `${http.baseUrl}${basePath}?lang=${lang}`,
     call,
     callRaw,
     vehicle: (service, plate, signal) =>
