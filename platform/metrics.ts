@@ -167,6 +167,14 @@ export const eventDeliveryLag = histogram({
   buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300, 3600],
 });
 
+// --- gateway subscription fan-out (gateway/plugins/use-shared-subscriptions.ts) ---------------------
+
+export const gatewaySubscriptionMetrics = {
+  channels: gauge({ name: 'switchboard_gateway_subscription_channels', help: 'Subscriptions the gateway runs (one per distinct operation, variables and caller), each shared by its subscribers' }),
+  subscribers: gauge({ name: 'switchboard_gateway_subscribers', help: 'Client subscriptions the gateway feeds from its channels' }),
+  slowSubscribers: counter({ name: 'switchboard_gateway_slow_subscribers_total', help: 'Client subscriptions ended with EVENTS_INTERRUPTED because too many events were waiting for them (GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS)' }),
+};
+
 // --- named domain events (intake refused, pushes stored, reservations released, …) ------------------
 
 export const domainEvents = counter({
