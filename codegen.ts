@@ -58,11 +58,11 @@ const subgraphs: Record<string, SubgraphCodegen> = {
   order: {
     contextType: './context#OrderContext',
     mappers: {
-      Order: './store#OrderRow',
-      OrderTicket: './store#OrderRow',
-      OrderStatusEvent: './store#OrderEvent',
-      Estate: '../../vendors/vitec/types#VitecEstate',
-      EstateAddress: '../../vendors/vitec/types#VitecAddress',
+      Order: './mappers#OrderModel',
+      OrderTicket: './mappers#OrderModel',
+      OrderStatusEvent: './mappers#OrderEventModel',
+      Estate: './mappers#EstateModel',
+      EstateAddress: './mappers#EstateAddressModel',
     },
   },
   capacity: {

@@ -12,13 +12,14 @@ import { createTestClock, prospect, RESERVE, CANCEL, startCoverageInstance } fro
 import { startOzmapSandbox } from '../vendors/ozmap/sandbox/server';
 import { createRandom } from '../platform/sandbox/prng';
 import type { OzmapBox } from '../vendors/ozmap/types';
+import { coverageMigrations } from '../subgraphs/coverage/store';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 const sb = await startOzmapSandbox({ port: 0 });
 const store = await createPgliteStore();
-await migrate(store);
+await migrate(store, coverageMigrations);
 const clock = createTestClock(new Date());
 const cached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, instanceId: 'bench-cached' });
 const uncached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, instanceId: 'bench-uncached', settings: { regionCacheS: 0 } });

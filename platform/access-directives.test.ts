@@ -1,10 +1,6 @@
-import { createRequire } from 'node:module';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { execute, parse, subscribe } from 'graphql';
 import { describe, expect, it } from 'vitest';
-
-// @apollo/subgraph builds with graphql's CommonJS build: execute with the same one (this file's import
-// would be the ESM build, another realm).
-const { parse, subscribe, execute } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 import { accessRulesOf, enforceAccessDirectives, type AccessContext } from './access-directives';
 import type { CallerIdentity } from './caller-identity';
 

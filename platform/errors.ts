@@ -100,9 +100,7 @@ export function publicVendorError(err: VendorError): GraphQLError {
 /** Converts anything thrown in a resolver into a GraphQL error with a stable code; unknown errors are masked. */
 export function toGraphQLError(err: unknown): GraphQLError {
   if (err instanceof GraphQLError && err.extensions?.code) return err;
-  // By shape, not by class: under vitest graphql loads twice (ESM for our code, CJS for Apollo), so the
-  // GraphQLError wrapping a resolver's AppError is not `instanceof` our GraphQLError.
-  const original = (err as { originalError?: unknown } | null)?.originalError ?? err;
+  const original = err instanceof GraphQLError ? (err.originalError ?? err) : err;
   if (original instanceof VendorError) return publicVendorError(original);
   if (original instanceof AppError) {
     return new GraphQLError(original.message, { extensions: { code: original.code, ...original.details } });

@@ -10,6 +10,7 @@ import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestConte
 import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
 import { serveTraced, tracingEnabled } from './telemetry';
 import { graphqlTracingPlugin } from './telemetry-apollo';
+import { BodyTooLargeError, readBody } from './http-body';
 
 /** An extra HTTP route served by a subgraph process (e.g. a vendor pushing data to us). Answer true when handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -38,15 +39,13 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 });
-    chunks.push(c as Buffer);
+async function readRequestBody(req: IncomingMessage, limit: number): Promise<string> {
+  try {
+    return (await readBody(req, limit)).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 });
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -132,7 +131,7 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
 
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      const raw = req.method === 'POST' ? await readBody(req, limit) : '';
+      const raw = req.method === 'POST' ? await readRequestBody(req, limit) : '';
       let body: unknown = raw;
       if (raw && (headers.get('content-type') ?? '').includes('json')) {
         try {

@@ -16,6 +16,7 @@ import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE } from '
 import { freePort } from './support/processes';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
 import { createThrowawayDatabase } from './support/throwaway-postgres';
+import { orderMigrations } from '../subgraphs/order/store';
 
 /**
  * Fault: Redis goes away for several seconds while orders flow and live subscribers listen on two Order
@@ -44,7 +45,7 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
     const channel = `test:order-events:${randomUUID()}`;
     for (const port of [portA, 0]) {
       const store = createPostgresStore(database.url, { max: 5 });
-      await migrate(store);
+      await migrate(store, orderMigrations);
       const client = await connectRedis(redis.url, silentLogger);
       const pubsub = createRedisPubSub(client, silentLogger);
       stores.push(store);

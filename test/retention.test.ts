@@ -4,8 +4,10 @@ import { silentLogger } from '../platform/logger';
 import { startRetention } from '../platform/retention';
 import { createMemoryTokenCache } from '../platform/tokens';
 import { deleteEndedReservations } from '../subgraphs/coverage/retention';
-import { createOrderStore } from '../subgraphs/order/store';
+import { createOrderStore, orderMigrations } from '../subgraphs/order/store';
 import { pruneCarsysRows } from '../subgraphs/customer/carsys-store';
+import { customerMigrations } from '../subgraphs/customer/store';
+import { coverageMigrations } from '../subgraphs/coverage/store';
 import { createThrowawayDatabase } from './support/throwaway-postgres';
 
 /** Nothing grows without bound: each table's retention against real PostgreSQL, and the LRU bound of caches. */
@@ -14,7 +16,7 @@ let store: Store;
 beforeAll(async () => {
   db = await createThrowawayDatabase();
   store = createPostgresStore(db.url);
-  await migrate(store);
+  await migrate(store, orderMigrations, customerMigrations, coverageMigrations);
 });
 afterAll(async () => {
   await store?.close();

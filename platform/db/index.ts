@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../logger';
-import { migrate } from './migrate';
+import { migrate, migrationFiles, migrationsFolder, platformMigrations } from './migrate';
 import { createPgliteStore } from './pglite-store';
 import { createPostgresStore } from './postgres-store';
 import { withStoreDeadline } from './store-errors';
@@ -8,7 +8,7 @@ import type { Store } from './store';
 
 export * from './store';
 export { isStoreUnavailable, storeUnavailable } from './store-errors';
-export { migrate, createPgliteStore, createPostgresStore };
+export { migrate, migrationFiles, migrationsFolder, platformMigrations, createPgliteStore, createPostgresStore };
 
 export interface StoreConfig {
   DATABASE_URL?: string;
@@ -33,8 +33,18 @@ export function withDeadlines(store: Store, ms: number): Store {
   };
 }
 
-/** Opens the configured store and brings its schema up to date. `service` names the PGlite folder. */
-export async function openStore(config: StoreConfig, service: string, log?: Logger): Promise<Store> {
+export interface OpenStoreOptions {
+  /** the service's own migrations folder (its domain's `migrations/`), applied after the platform's */
+  migrations?: string;
+  log?: Logger;
+}
+
+/**
+ * Opens the configured store and brings its schema up to date: the platform's migrations and the service's own.
+ * `service` names the PGlite folder.
+ */
+export async function openStore(config: StoreConfig, service: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const { log } = opts;
   const statementTimeoutMs = config.DB_STATEMENT_TIMEOUT_MS ?? 5_000;
   const store = config.DATABASE_URL
     ? createPostgresStore(config.DATABASE_URL, {
@@ -45,7 +55,7 @@ export async function openStore(config: StoreConfig, service: string, log?: Logg
         log,
       })
     : await createPgliteStore(join(config.DATA_DIR, service));
-  await migrate(store);
+  await migrate(store, ...(opts.migrations ? [opts.migrations] : []));
   // PostgreSQL bounds itself (connect, statement and query timeouts); PGlite gets the same bound from outside.
   return store.engine === 'pglite' ? withDeadlines(store, statementTimeoutMs + 1_000) : store;
 }

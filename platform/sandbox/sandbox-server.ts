@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../http-body';
 import { metricsText } from '../metrics';
 import { createFaultGate, faultsSchema, type Faults } from './faults';
 import { MalformedRequestError, type Route, type SandboxRequest, type SandboxResponse } from './router';
@@ -40,15 +41,12 @@ export interface RunningSandbox {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new MalformedRequestError(`body larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+async function readSandboxBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    throw new MalformedRequestError((err as Error).message);
   }
-  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, r: SandboxResponse) {
@@ -119,7 +117,7 @@ export async function startSandbox(opts: SandboxOptions, port: number, host = '1
     const url = new URL(raw.url ?? '/', 'http://sandbox');
     const method = raw.method ?? 'GET';
     try {
-      const body = await readBody(raw, maxBody);
+      const body = await readSandboxBody(raw, maxBody);
       const req: SandboxRequest = {
         method,
         path: url.pathname,

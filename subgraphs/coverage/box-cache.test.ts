@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore, migrate, type Store } from '../../platform/db';
+import { coverageMigrations } from './store';
 import { startOzmapSandbox, type RunningOzmapSandbox } from '../../vendors/ozmap/sandbox/server';
 import { RESERVE, createTestClock, prospect, startCoverageInstance, type CoverageInstance } from '../../test/support/coverage';
 
@@ -14,7 +15,7 @@ let uncached: CoverageInstance;
 beforeAll(async () => {
   sb = await startOzmapSandbox({ port: 0, defaultRadius: 250 });
   store = await createPgliteStore();
-  await migrate(store);
+  await migrate(store, coverageMigrations);
   const clock = createTestClock();
   cached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, instanceId: 'cached', settings: { boxCacheS: 300, cacheStaleS: 60 } });
   uncached = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock, instanceId: 'uncached' });

@@ -4,6 +4,7 @@ import { destination, haversineMeters } from '../../platform/geo';
 import { startOzmapSandbox, type RunningOzmapSandbox } from '../../vendors/ozmap/sandbox/server';
 import { DEMO_BOXES, DEMO_CENTER, DEMO_PREMISES, OPEN_WATER } from '../../vendors/ozmap/sandbox/seed';
 import { asAdmin, asPartner, createTestClock, startCoverageInstance, type CoverageInstance } from '../../test/support/coverage';
+import { coverageMigrations } from './store';
 
 let sb: RunningOzmapSandbox;
 let store: Store;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   sb = await startOzmapSandbox({ port: 0, defaultRadius: 250 });
   // Feasibility keeps no state but the plans table: an in-memory PGlite is enough here.
   store = await createPgliteStore();
-  await migrate(store);
+  await migrate(store, coverageMigrations);
   cov = await startCoverageInstance({ ozmapOrigin: sb.url, store, clock: createTestClock() });
 });
 afterAll(async () => {

@@ -1,42 +1,25 @@
 import { enabledUnlessProduction } from '../../platform/config/production';
 import { hostname } from 'node:os';
-import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { dependencyReadiness } from '../../platform/readiness';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { vendorCacheStoreFromConfig } from '../../platform/vendor-cache';
-import { tokenProviderFromConfig } from '../../platform/tokens';
-import { createOzmapClient } from '../../vendors/ozmap/client';
 import { deleteEndedReservations } from './retention';
+import { coverageMigrations } from './store';
+import { createCoverageClients } from './clients';
 import { createCoverageSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('coverage', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'coverage', log);
-  const http = createHttpClient({
-    vendor: 'ozmap',
-    baseUrl: config.OZMAP_BASE_URL ?? localUrl(config.OZMAP_SANDBOX_PORT),
-    ...upstreamOptionsFromConfig(config),
-    log,
-  });
-  const useLogin = Boolean(config.OZMAP_LOGIN && config.OZMAP_PASSWORD);
-  const ozmap = createOzmapClient({
-    http,
-    apiPath: config.OZMAP_API_PATH,
-    apiKey: useLogin ? undefined : config.OZMAP_API_KEY,
-    login: useLogin ? config.OZMAP_LOGIN : undefined,
-    password: useLogin ? config.OZMAP_PASSWORD : undefined,
-    tokens: tokenProviderFromConfig(config, log, redis),
-    keyLifetimeS: config.OZMAP_KEY_LIFETIME_S,
-  });
+  const store = await openStore(config, 'coverage', { migrations: coverageMigrations, log });
+  const vendors = createCoverageClients(config, log, redis);
   const subgraph = createCoverageSubgraph({
-    ozmap,
+    ...vendors.clients,
     store,
     log,
     instanceId: `${hostname()}:${process.pid}`,
@@ -62,8 +45,8 @@ try {
   });
   log.info('Coverage subgraph listening', {
     url: server.url,
-    ozmap: ozmap.baseUrl,
-    auth: useLogin ? 'login' : 'api key',
+    ...vendors.origins,
+    auth: vendors.auth,
     store: store.engine,
     reservationDays: config.COVERAGE_RESERVATION_DAYS,
   });
@@ -71,7 +54,7 @@ try {
     await retention.stop();
     await subgraph.sweeper.stop();
     await server.close();
-    await http.close();
+    await vendors.close();
     await store.close();
     await closeRedis(redis);
   });

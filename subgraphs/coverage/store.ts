@@ -1,4 +1,7 @@
-import type { Queryable, Store } from '../../platform/db';
+import { migrationsFolder, type Queryable, type Store } from '../../platform/db';
+
+/** This domain's tables (`migrations/`, numbered in its range), applied by its service after the platform's. */
+export const coverageMigrations = migrationsFolder(import.meta.url);
 
 /** The plan catalogue row (see migration 300_coverage.sql). */
 export interface PlanRow {

@@ -12,6 +12,7 @@ import { sandboxVehicle, workOrderPush } from '../../vendors/carsys/sandbox/data
 import { startCarsysSandbox } from '../../vendors/carsys/sandbox/server';
 import type { CarsysWorkOrderPush } from '../../vendors/carsys/types';
 import { createCarsysWorkOrderStore } from './carsys-store';
+import { customerMigrations } from './store';
 
 const SECRET = 'test-dealer-secret-0123456789';
 const OTHER_SECRET = 'other-dealer-secret-0123456789';
@@ -63,7 +64,7 @@ describe.each(engines)('Carsys push receiver on $name', (engine) => {
 
   beforeAll(async () => {
     ({ store, drop } = await engine.open());
-    await migrate(store);
+    await migrate(store, customerMigrations);
     const wo = createCarsysWorkOrderStore(store);
     receiver = await serve(
       createCarsysPushReceiver({ store: wo, dealerSecrets: { 'dealer-a': ['old-secret-rotating-out', SECRET], 'dealer-b': [OTHER_SECRET] }, replayWindowS: 300, maxBodyBytes: 64 * 1024, log: silentLogger }),

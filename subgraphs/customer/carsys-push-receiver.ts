@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isStoreUnavailable } from '../../platform/db';
+import { BodyTooLargeError, drain, readBody } from '../../platform/http-body';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
 import { normalisePlate } from '../../platform/plates';
@@ -9,7 +10,6 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPushSignature } from '../../v
 import type { CarsysPushError } from '../../vendors/carsys/types';
 import { validateWorkOrderPush } from '../../vendors/carsys/validate';
 import type { CarsysWorkOrderStore } from './carsys-store';
-
 
 export interface CarsysPushReceiverOptions {
   store: CarsysWorkOrderStore;
@@ -37,17 +37,6 @@ function reply(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-/** Reads at most `limit` bytes; past it, keeps draining (so the client sees our answer) but stops buffering. */
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size <= limit) chunks.push(c as Buffer);
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
-}
-
 /**
  * `POST /carsys/dealers/{dealerId}/work-orders` on the Customer subgraph process. Order of checks:
  * dealer known → JSON media type → size → HMAC signature and timestamp (before the body is even parsed,
@@ -72,17 +61,20 @@ export function createCarsysPushReceiver(opts: CarsysPushReceiverOptions): HttpR
     }
     const secrets = dealerSecrets[dealerId];
     if (!secrets?.length) {
-      req.resume();
+      drain(req);
       refuse(res, 404, 'unknown_dealer', `no dealer ${dealerId} is configured to push`);
       return true;
     }
     if (!/^application\/json\b/i.test(header(req, 'content-type') ?? '')) {
-      req.resume();
+      drain(req);
       refuse(res, 415, 'unsupported_media_type', 'send the work order as application/json');
       return true;
     }
-    const body = await readLimited(req, maxBodyBytes);
-    if (!body) {
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
       refuse(res, 413, 'too_large', `body larger than ${maxBodyBytes} bytes`);
       return true;
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { createImportIdempotency } from './import-idempotency';
+import { customerMigrations } from './store';
 
 /** The ZIP import's idempotency keys on both engines: embedded PGlite and a throwaway PostgreSQL database. */
 for (const engine of ['pglite', 'postgres'] as const) {
@@ -15,7 +16,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
         drop = db.drop;
         store = createPostgresStore(db.url);
       }
-      await migrate(store);
+      await migrate(store, customerMigrations);
     }, 60_000);
     afterAll(async () => {
       await store?.close();

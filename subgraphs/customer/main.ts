@@ -7,19 +7,18 @@ import { pruneCarsysRows } from './carsys-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
 import { createVendorCache, vendorCacheStoreFromConfig } from '../../platform/vendor-cache';
-import { mmpClientFromConfig } from '../../vendors/mmp/from-config';
+import { customerMigrations } from './store';
+import { createCustomerClients } from './clients';
 import { createCustomerSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('customer', process.env);
 
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
-  const store = await openStore(config, 'customer', log);
-  // Same account and token key as the Vehicle subgraph: with Redis, both processes share one MMP token.
-  const { mmp, http } = mmpClientFromConfig(config, log, redis);
+  const store = await openStore(config, 'customer', { migrations: customerMigrations, log });
+  const vendors = createCustomerClients(config, log, redis);
   const subgraph = createCustomerSubgraph({
-    mmp,
-    mmpNetwork: config.MMP_RESEAU,
+    ...vendors.clients,
     store,
     log,
     signingSecret: config.GATEWAY_SIGNING_SECRET,
@@ -50,11 +49,11 @@ try {
     intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
     tasks: [{ name: 'carsys', run: () => pruneCarsysRows(store, config.CARSYS_RETENTION_DAYS) }],
   });
-  log.info('Customer subgraph listening', { url: server.url, mmp: http.baseUrl, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
+  log.info('Customer subgraph listening', { url: server.url, ...vendors.origins, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {
     await retention.stop();
     await server.close();
-    await http.close();
+    await vendors.close();
     await store.close();
     await closeRedis(redis);
   });

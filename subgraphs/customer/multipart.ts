@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
-import type { GraphQLSchema } from 'graphql';
+import { graphql, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
+import { BodyTooLargeError, readBody } from '../../platform/http-body';
 import type { Logger } from '../../platform/logger';
 import { formatSubgraphError, sendJson, type HttpRoute } from '../../platform/subgraph-server';
 
@@ -19,10 +19,6 @@ export interface MultipartOptions<C> {
   log: Logger;
   path?: string;
 }
-
-// Execute with the same `graphql` instance @apollo/subgraph built the schema with (its CommonJS build):
-// the ESM build is another module realm and refuses a schema made by the other.
-const { graphql } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 const gqlError = (message: string) => ({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
 
@@ -46,19 +42,17 @@ export function createMultipartGraphQLRoute<C>(opts: MultipartOptions<C>): HttpR
     const type = String(req.headers['content-type'] ?? '');
     if (!type.toLowerCase().startsWith('multipart/form-data')) return false;
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size <= opts.maxBodyBytes) chunks.push(c as Buffer);
-    }
-    if (size > opts.maxBodyBytes) {
+    let body: Buffer;
+    try {
+      body = await readBody(req, opts.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
       sendJson(res, 413, gqlError(`upload larger than ${opts.maxBodyBytes} bytes; nothing was sent upstream`));
       return true;
     }
     let form: FormData;
     try {
-      form = await new Request('http://subgraph/graphql', { method: 'POST', headers: { 'content-type': type }, body: Buffer.concat(chunks) }).formData();
+      form = await new Request('http://subgraph/graphql', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) }).formData();
     } catch {
       sendJson(res, 400, gqlError('malformed multipart body'));
       return true;

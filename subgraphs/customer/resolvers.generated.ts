@@ -91,7 +91,7 @@ export type Customer = {
   /** What the customer allows; from the MMP network blacklist (cached per network). */
   contactPreferences: CustomerContactPreferences;
   firstName?: Maybe<Scalars['String']['output']>;
-  /** `mmp:<reseau>:<clientId>` or `carsys:<dealer>:<personId>` */
+  /** `mmp:<reseau>:<plate>:<clientId>` (the normalised plate the MMP client was found by) or `carsys:<dealer>:<personId>`; each part URI-encoded */
   id: Scalars['ID']['output'];
   lastName?: Maybe<Scalars['String']['output']>;
   /** Display name: first and last name, or the company name when there is no person name. */
@@ -248,9 +248,11 @@ export type MutationImportMmpClientsAndInvoicesArgs = {
 export type Query = {
   __typename?: 'Query';
   /**
-   * One customer by id. The id says where the customer comes from: `mmp:<reseau>:<clientId>` (an MMP client)
-   * or `carsys:<dealer>:<personId>` (a person pushed by a Carsys dealer). A malformed id is BAD_USER_INPUT;
-   * an unknown one is `null`.
+   * One customer by id, as `Customer.id` gave it. The id says where the customer comes from:
+   * `mmp:<reseau>:<plate>:<clientId>` (an MMP client, with the normalised plate it was found by: MMP serves
+   * clients by plate only, e.g. `mmp:trif:ABC123:58308905`) or `carsys:<dealer>:<personId>` (a person pushed by a
+   * Carsys dealer, e.g. `carsys:sandbox-dealer:K10001`); each part is URI-encoded. A malformed id is
+   * BAD_USER_INPUT; an unknown one is `null`.
    */
   customer?: Maybe<Customer>;
   /**

@@ -18,6 +18,7 @@ import { callerHeaders, TEST_SIGNING_SECRET } from '../../test/support/callers';
 import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
 import { buildZip, postMultipart } from '../../test/support/zip';
 import { createCustomerSubgraph } from './subgraph';
+import { customerMigrations } from './store';
 
 /** These tests are about the data, not access (see test/access.e2e.ts): they call as a fully trusted partner. */
 const gql = <T = Record<string, any>>(url: string, query: string, variables?: Record<string, unknown>) => gqlAnonymous<T>(url, query, variables, callerHeaders());
@@ -26,7 +27,8 @@ const SECRET = 'subgraph-test-dealer-secret';
 const CLIENT = 'POST /api/v1/trif/service-external-client/vehicule/client';
 const BLACKLIST = 'GET /api/v1/trif/service-external-client/adherents/relance-clients/blacklist';
 const IMPORT = 'POST /api/v1/trif/service-external-client/import-fichier/clients-factures';
-const campaignsPath = (code: string) => `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
+// seed 003 §13 literally: /api/{reseau}/… without {version} (MMP_CAMPAIGN_CLIENTS_PATH's default)
+const campaignsPath = (code: string) => `GET /api/trif/service-external-client/adherents/${code}/campagnes-clients`;
 const fleet = buildFleet();
 const plates = fleet.plates.slice(0, 50);
 const rounds = () => eventCount('db.customer.rounds');
@@ -52,7 +54,7 @@ describe.each(engines)('Customer subgraph in process on $name', (engine) => {
 
   beforeAll(async () => {
     ({ store, drop } = await engine.open());
-    await migrate(store);
+    await migrate(store, customerMigrations);
     mmpSandbox = await startMmpSandbox({ port: 0, fleet, extraRoutes: mmpAdherentRoutes });
     http = createHttpClient({ vendor: 'mmp', baseUrl: mmpSandbox.url, timeoutMs: 5_000 });
     const tokens = createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 });

@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/logger';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import { createCarsysPushReceiver } from './carsys-push-receiver';
 import { createCarsysWorkOrderStore } from './carsys-store';
-import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
+import { createMmpAdherentsClient, type MmpAdherentsClient } from '../../vendors/mmp/adherents-client';
 import type { MmpClient } from '../../vendors/mmp/client';
 import { mmpVehicleCacheKeys } from '../../vendors/mmp/vehicle-cache';
 import type { VendorCache } from '../../platform/vendor-cache';
@@ -26,6 +26,8 @@ export const customerTypeDefs = parse(readFileSync(new URL('./customer.graphql',
 export interface CustomerSubgraphOptions {
   mmp: MmpClient;
   mmpNetwork: string;
+  /** MMP's adherent services (clients.ts); built from `mmp` and `mmpNetwork` when not given */
+  adherents?: MmpAdherentsClient;
   store: Store;
   log: Logger;
   blacklistTtlMs: number;
@@ -47,7 +49,7 @@ export interface CustomerSubgraphOptions {
  */
 export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema: ReturnType<typeof buildSubgraphSchema>; context: (req: IncomingMessage) => CustomerContext; routes: HttpRoute[] } {
   const carsys = createCarsysWorkOrderStore(opts.store);
-  const adherents = createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
+  const adherents = opts.adherents ?? createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
   const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, staleMs: opts.blacklistStaleMs ?? 86_400_000, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
   const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists, vendorCache: opts.vendorCache };
   const pushLog = opts.log.child({ route: 'carsys-push' });

@@ -16,6 +16,7 @@ import { createVitecClient } from '../../vendors/vitec/client';
 import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE } from '../../vendors/vitec/sandbox/server';
 import { startOrderServer } from './server';
 import { createOrderSubgraph } from './subgraph';
+import { orderMigrations } from './store';
 
 /**
  * Never silence: when a live stream cannot be kept gap-free — Redis is away AND the event store does not
@@ -43,7 +44,7 @@ describe('order event stream that cannot be kept gap-free', () => {
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     target.port = String(proxy.port);
     store = createPostgresStore(target.toString(), { connectTimeoutMs: 500, statementTimeoutMs: 500 });
-    await migrate(store);
+    await migrate(store, orderMigrations);
     client = await connectRedis(redis.url, silentLogger);
     pubsub = createRedisPubSub(client, silentLogger);
     sandbox = await startVitecSandbox({ port: 0, orderUrl: 'http://127.0.0.1:1/vitec/order' });

@@ -16,6 +16,7 @@ import { createVitecClient } from '../../vendors/vitec/client';
 import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE, type SandboxOrder } from '../../vendors/vitec/sandbox/server';
 import { startOrderServer } from './server';
 import { createOrderSubgraph } from './subgraph';
+import { orderMigrations } from './store';
 
 /**
  * Two Order instances sharing one PostgreSQL database and one Redis: each subscriber, whichever instance
@@ -41,7 +42,7 @@ describe.runIf(redisUrl)('several Order instances (REDIS_URL, PostgreSQL at TEST
     sandbox = await startVitecSandbox({ port: 0, orderUrl: `http://127.0.0.1:${portA}/vitec/order` });
     for (const port of [portA, 0]) {
       const store = createPostgresStore(url.toString());
-      await migrate(store);
+      await migrate(store, orderMigrations);
       const redis = await connectRedis(redisUrl!, silentLogger);
       const pubsub = createRedisPubSub(redis, silentLogger);
       stores.push(store);

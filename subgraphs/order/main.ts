@@ -1,14 +1,14 @@
 import { enabledUnlessProduction } from '../../platform/config/production';
 import { localUrl } from '../../platform/config';
 import { openStore } from '../../platform/db';
-import { createHttpClient, upstreamOptionsFromConfig } from '../../platform/http-client';
 import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
 import { createMemoryPubSub, createRedisPubSub } from '../../platform/pubsub';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { createRateLimiter } from '../../platform/rate-limit';
-import { createVitecClient } from '../../vendors/vitec/client';
 import { startOrderServer } from './server';
+import { orderMigrations } from './store';
+import { createOrderClients } from './clients';
 import { createOrderSubgraph } from './subgraph';
 
 const { config, log } = bootstrap('order', process.env);
@@ -16,17 +16,11 @@ const { config, log } = bootstrap('order', process.env);
 try {
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
   const pubsub = redis ? createRedisPubSub(redis, log) : createMemoryPubSub();
-  const store = await openStore(config, 'order', log);
-  const http = createHttpClient({
-    vendor: 'vitec',
-    baseUrl: config.VITEC_BASE_URL ?? localUrl(config.VITEC_SANDBOX_PORT),
-    ...upstreamOptionsFromConfig(config),
-    log,
-  });
-  const vitec = createVitecClient({ http, username: config.VITEC_USERNAME, password: config.VITEC_PASSWORD });
+  const store = await openStore(config, 'order', { migrations: orderMigrations, log });
+  const vendors = createOrderClients(config, log, redis);
   const subgraph = createOrderSubgraph({
     store,
-    vitec,
+    ...vendors.clients,
     pubsub,
     log,
     channel: config.ORDER_EVENTS_CHANNEL,
@@ -67,7 +61,7 @@ try {
   log.info('Order subgraph listening', {
     url: server.url,
     intake: localUrl(server.port, '/vitec/order'),
-    vitec: http.baseUrl,
+    ...vendors.origins,
     store: store.engine,
     events: pubsub.kind,
   });
@@ -76,7 +70,7 @@ try {
     subgraph.feed.close();
     await server.close();
     await pubsub.close();
-    await http.close();
+    await vendors.close();
     await store.close();
     await closeRedis(redis);
   });

@@ -3,26 +3,8 @@ import { DateTimeScalar, DecimalScalar, toDecimal } from '../../platform/scalars
 import type { VitecEstateType } from '../../vendors/vitec/types';
 import { canSee, requireCaller, visibleOrder } from './access';
 import { StreamInterrupted } from './events';
-import type { EstateType, OrderStatus as GqlOrderStatus, Resolvers } from './resolvers.generated';
-import type { OrderRow } from './store';
-
-/** Vitec's PascalCase estate types to the schema's enum (HousingCooperative → HOUSING_COOPERATIVE). */
-export const estateTypeOf = (t: string | null | undefined): EstateType | null =>
-  t ? (t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() as EstateType) : null;
-
-const authModeOf = (m: OrderRow['auth_mode']) => m.toUpperCase() as 'TOKEN' | 'BASIC' | 'NONE';
-
-// Cursor = the keyset position (created_at, id), opaque to clients.
-const encodeCursor = (o: OrderRow) => Buffer.from(JSON.stringify([o.created_at, o.id])).toString('base64url');
-function decodeCursor(after: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
-  } catch {
-    /* reported below */
-  }
-  throw badInput('after is not a cursor this API gave out', { field: 'after' });
-}
+import type { OrderStatus as GqlOrderStatus, Resolvers } from './resolvers.generated';
+import { authModeOf, decodeCursor, encodeCursor, estateTypeOf } from './mappers';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,

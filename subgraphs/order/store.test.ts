@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
 import { claimJobs } from '../../platform/jobs';
-import { createOrderStore, orderIdOf, intakeKeyOf, PROCESS_ORDER_JOB, type OrderStore } from './store';
+import { createOrderStore, orderIdOf, orderMigrations, intakeKeyOf, PROCESS_ORDER_JOB, type OrderStore } from './store';
 
 /**
  * The order store on both engines: embedded PGlite and the real PostgreSQL (DATABASE_URL, a throwaway
@@ -51,7 +51,7 @@ describe.each(engines)('order store on %s', (_engine, open) => {
   let orders: OrderStore;
   beforeAll(async () => {
     ({ store, drop } = await open());
-    await migrate(store);
+    await migrate(store, orderMigrations);
     orders = createOrderStore(store);
   });
   afterAll(() => drop());

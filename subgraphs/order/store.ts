@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Queryable, Store } from '../../platform/db';
+import { migrationsFolder, type Queryable, type Store } from '../../platform/db';
 import { conflict } from '../../platform/errors';
 import { enqueueJob } from '../../platform/jobs';
 import type { VitecEstate } from '../../vendors/vitec/types';
 import type { OrderStatus } from './status';
+
+/** This domain's tables (`migrations/`, numbered in its range), applied by its service after the platform's. */
+export const orderMigrations = migrationsFolder(import.meta.url);
 
 export type IntakeAuthMode = 'token' | 'basic' | 'none';
 

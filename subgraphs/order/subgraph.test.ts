@@ -15,6 +15,7 @@ import { createVitecClient } from '../../vendors/vitec/client';
 import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE, type SandboxOrder } from '../../vendors/vitec/sandbox/server';
 import { startOrderServer } from './server';
 import { createOrderSubgraph, type OrderSubgraph } from './subgraph';
+import { orderMigrations } from './store';
 
 const SECRET = 'subgraph-test-signing-secret';
 const partnerA: CallerIdentity = { kind: 'partner', id: 'a', customers: ['M123', 'M124', 'M125'], roles: [] };
@@ -34,7 +35,7 @@ async function harness(opts: { autoAcknowledge?: boolean } = {}): Promise<Harnes
   const port = await freePort();
   const sandbox = await startVitecSandbox({ port: 0, orderUrl: `http://127.0.0.1:${port}/vitec/order` });
   const store = await createPgliteStore();
-  await migrate(store);
+  await migrate(store, orderMigrations);
   const http = createHttpClient({ vendor: 'vitec', baseUrl: sandbox.url, timeoutMs: 3000 });
   const pubsub = createMemoryPubSub();
   const subgraph = createOrderSubgraph({

@@ -12,6 +12,7 @@ import { createThrowawayDatabase } from './throwaway-postgres';
 import { createOzmapClient } from '../../vendors/ozmap/client';
 import { SANDBOX_API_KEY } from '../../vendors/ozmap/sandbox/server';
 import { createCoverageSubgraph, type CoverageSettings } from '../../subgraphs/coverage/subgraph';
+import { coverageMigrations } from '../../subgraphs/coverage/store';
 
 export const TEST_SIGNING_SECRET = 'coverage-test-signing-secret';
 /** The signed caller header the gateway would send for an operator with the admin role. */
@@ -44,10 +45,10 @@ export type Engine = 'pglite' | 'postgres';
 export async function createTestDatabase(engine: Engine) {
   if (engine === 'postgres') {
     const db = await createThrowawayDatabase();
-    return { engine, open: async (): Promise<Store> => { const s = createPostgresStore(db.url, 5); await migrate(s); return s; }, drop: db.drop };
+    return { engine, open: async (): Promise<Store> => { const s = createPostgresStore(db.url, 5); await migrate(s, coverageMigrations); return s; }, drop: db.drop };
   }
   const dir = mkdtempSync(join(tmpdir(), 'coverage-pglite-'));
-  return { engine, open: async (): Promise<Store> => { const s = await createPgliteStore(dir); await migrate(s); return s; }, drop: async () => undefined };
+  return { engine, open: async (): Promise<Store> => { const s = await createPgliteStore(dir); await migrate(s, coverageMigrations); return s; }, drop: async () => undefined };
 }
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPgliteStore, migrate, type Store } from '../../platform/db';
 import { startOzmapSandbox, type RunningOzmapSandbox } from '../../vendors/ozmap/sandbox/server';
 import type { OzmapBox } from '../../vendors/ozmap/types';
+import { coverageMigrations } from '../../subgraphs/coverage/store';
 import {
   CANCEL,
   CONFIRM,
@@ -140,7 +141,7 @@ export function defineReservationSuite(engine: Engine) {
     it('two instances that do not share a database still cannot both take the port: OZmap answers 409 → CONFLICT', async () => {
       const otherDb = engine === 'postgres' ? await createTestDatabase('postgres') : undefined;
       const otherStore = otherDb ? await otherDb.open() : await createPgliteStore();
-      if (!otherDb) await migrate(otherStore);
+      if (!otherDb) await migrate(otherStore, coverageMigrations);
       const other = await startCoverageInstance({ ozmapOrigin: sb.url, store: otherStore, clock, instanceId: 'elsewhere' });
       try {
         const results = await Promise.all([reserve(cov, 'CTO-CEN-DEMO-02'), reserve(other, 'CTO-CEN-DEMO-02')]);

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Push authentication (ours; see PUSH.md). The dealer signs `<timestamp>.<raw body>` with HMAC-SHA256
+ * Push authentication (ours; see README.md). The dealer signs `<timestamp>.<raw body>` with HMAC-SHA256
  * under its own secret and sends
  *   X-Carsys-Timestamp: <unix seconds>
  *   X-Carsys-Signature: v1=<lower-case hex digest>

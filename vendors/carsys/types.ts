@@ -1,7 +1,7 @@
 /**
  * Carsys push wire format. Carsys (seed 004) is the one DMS that pushes its work orders to us instead of
  * being polled; the seed lists the fields, the transport and the JSON shape are ours (documented in
- * vendors/carsys/PUSH.md). Each field's comment names the seed's Dutch label.
+ * vendors/carsys/README.md). Each field's comment names the seed's Dutch label.
  *
  * One push = one work order (appointment + interventions + vehicle + the persons it references).
  */

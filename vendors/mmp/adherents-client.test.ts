@@ -3,7 +3,6 @@ import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
 import type { RunningSandbox } from '../../platform/sandbox';
 import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { createBlacklistCache } from '../../subgraphs/customer/blacklist-cache';
 import { createMmpAdherentsClient, parseBlacklistCsv } from './adherents-client';
 import { createMmpClient } from './client';
 import { buildAdherentData } from './sandbox/adherents-data';
@@ -11,7 +10,6 @@ import { blacklistCsv, mmpAdherentRoutes } from './sandbox/adherents-routes';
 import { buildFleet } from './sandbox/fleet';
 import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from './sandbox/server';
 
-const BLACKLIST = 'GET /api/v1/trif/service-external-client/adherents/relance-clients/blacklist';
 const fleet = buildFleet(60);
 const data = buildAdherentData(fleet);
 let sandbox: RunningSandbox;
@@ -59,38 +57,35 @@ describe('MMP adherent services', () => {
     await expect(adherents.campaignClients('UNKNOWN', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('caches one blacklist per network for its TTL, merges concurrent misses, then serves the old copy while refreshing (also when the refresh fails)', async () => {
-    let now = 1_000_000;
-    const cache = createBlacklistCache({ ttlMs: 60_000, staleMs: 120_000, fetch: () => adherents.blacklist('csv'), log: silentLogger, now: () => now });
-    const calls = () => sandbox.stats().byPath[BLACKLIST] ?? 0;
-    const settle = () => new Promise((r) => setTimeout(r, 100));
-    const before = calls();
-    const [a, b, c] = await Promise.all([cache.get('trif'), cache.get('trif'), cache.get('trif')]);
-    expect(a).toBe(b);
-    expect(b).toBe(c);
-    expect(calls() - before).toBe(1);
-    now += 59_000;
-    expect(await cache.get('trif')).toBe(a);
-    expect(calls() - before).toBe(1);
-    // past the TTL: the old copy answers at once, one background fetch replaces it
-    now += 2_000;
-    expect(await cache.get('trif')).toBe(a);
-    await settle();
-    expect(calls() - before).toBe(2);
-    const fresh = await cache.get('trif');
-    expect(fresh).not.toBe(a);
-    expect(calls() - before).toBe(2);
-    now += 61_000;
-    sandbox.setFaults({ errorRate: 1 });
-    const stale = await cache.get('trif');
-    expect(stale).toBe(fresh);
-    await settle();
-    expect(calls() - before).toBeGreaterThanOrEqual(3);
-    expect(stale.byClientId.get(data.blacklist[0]!.clientId)).toEqual(data.blacklist[0]);
-    // past the stale window the vendor's failure is the caller's error, as without any copy
-    now += 120_000;
-    await expect(cache.get('trif')).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
-    const empty = createBlacklistCache({ ttlMs: 60_000, staleMs: 120_000, fetch: () => adherents.blacklist('csv'), log: silentLogger });
-    await expect(empty.get('trif')).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+  it("answers seed 003 §13's literal URL (no {version}), which the client calls by default; the versioned form stays configurable", async () => {
+    const [code, campaigns] = [...data.campaigns.entries()][0]!;
+    // The seed's own example, byte for byte but for the host and the point of sale: GET …/api/{reseau}/…?page=1
+    const token = (await (await fetch(`${sandbox.url}/api/v1/service-authentification/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', client_id: MMP_SANDBOX_CREDENTIALS.clientId, client_secret: MMP_SANDBOX_CREDENTIALS.clientSecret, username: MMP_SANDBOX_CREDENTIALS.username, password: MMP_SANDBOX_CREDENTIALS.password }),
+    })).json()) as { access_token: string };
+    const literal = await fetch(`${sandbox.url}/api/trif/service-external-client/adherents/${code}/campagnes-clients?page=1`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    expect(literal.status).toBe(200);
+    const body = (await literal.json()) as { success: boolean; campagneList: { id: number }[] };
+    expect(body.success).toBe(true);
+    expect(body.campagneList.map((c) => c.id)).toEqual(campaigns.slice(0, data.perPage).map((c) => c.id));
+
+    sandbox.setFaults({});
+    const before = { ...sandbox.stats().byPath };
+    const calls = (path: string) => (sandbox.stats().byPath[path] ?? 0) - (before[path] ?? 0);
+    const seedPath = `GET /api/trif/service-external-client/adherents/${code}/campagnes-clients`;
+    const versionedPath = `GET /api/v1/trif/service-external-client/adherents/${code}/campagnes-clients`;
+    await adherents.campaignClients(code, 1);
+    expect(calls(seedPath)).toBe(1);
+    expect(calls(versionedPath)).toBe(0);
+
+    const versioned = createMmpAdherentsClient(
+      createMmpClient({ http, tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 }), version: 'v1', reseau: 'trif', lang: 'en', credentials: MMP_SANDBOX_CREDENTIALS }),
+      'trif',
+      { campaignClientsPath: '/api/{version}/{reseau}/service-external-client/adherents/{code_pdv}/campagnes-clients' },
+    );
+    expect((await versioned.campaignClients(code, 1)).campagneList).toEqual(body.campagneList);
+    expect(calls(versionedPath)).toBe(1);
   });
 });

@@ -8,8 +8,9 @@ import { unwrapEnvelope, type MmpClient } from './client';
 const VENDOR = 'mmp';
 
 /**
- * The adherent services of seed 003 (§13-15) on top of the vehicle client: same account, same base path
- * `/api/{version}/{reseau}`, same TokenProvider key — so one token serves both.
+ * The adherent services of seed 003 (§13-15) on top of the vehicle client: same account, same TokenProvider key
+ * — so one token serves both — and the same base path `/api/{version}/{reseau}`, except §13, which the seed
+ * writes as `/api/{reseau}/…` (MMP_CAMPAIGN_CLIENTS_PATH below).
  */
 export interface MmpAdherentsClient {
   /** The network (reseau) these calls address: blacklists are cached per network. */
@@ -54,11 +55,26 @@ export function parseBlacklistCsv(csv: string): MmpBlacklistEntry[] {
   });
 }
 
-export function createMmpAdherentsClient(mmp: MmpClient, network: string): MmpAdherentsClient {
+/**
+ * §13 as seed 003 writes it: `/api/{reseau}/…`, the one MMP URL without `{version}` (every other service is under
+ * `/api/{version}/{reseau}`). Followed literally by default; `MMP_CAMPAIGN_CLIENTS_PATH` changes it if MMP's
+ * real service turns out to be versioned like the others (see vendors/mmp/README.md).
+ */
+export const MMP_CAMPAIGN_CLIENTS_PATH = '/api/{reseau}/service-external-client/adherents/{code_pdv}/campagnes-clients';
+
+export interface MmpAdherentsOptions {
+  /** §13's path template from the origin: `{version}`, `{reseau}` and `{code_pdv}` are filled in; default the seed's */
+  campaignClientsPath?: string;
+}
+
+export function createMmpAdherentsClient(mmp: MmpClient, network: string, opts: MmpAdherentsOptions = {}): MmpAdherentsClient {
+  const template = (opts.campaignClientsPath ?? MMP_CAMPAIGN_CLIENTS_PATH).replaceAll('{version}', encodeURIComponent(mmp.version)).replaceAll('{reseau}', encodeURIComponent(network));
+  const campaignRoute = template.replaceAll('{code_pdv}', ':codePdv');
   return {
     network,
     async campaignClients(codePdv, page, signal) {
-      const res = await mmp.callRaw({ method: 'GET', path: `/service-external-client/adherents/${encodeURIComponent(codePdv)}/campagnes-clients`, route: '/service-external-client/adherents/:codePdv/campagnes-clients', query: { page }, signal });
+      const path = template.replaceAll('{code_pdv}', encodeURIComponent(codePdv));
+      const res = await mmp.callRaw({ method: 'GET', path, absolute: true, route: campaignRoute, query: { page }, signal });
       unwrapEnvelope(res); // errors, 401, malformed: the one mapping
       const body = parseJsonBody<Partial<MmpCampagnesClientsResponse>>(VENDOR, res);
       if (!Array.isArray(body.campagneList)) throw new VendorError(VENDOR, ErrorCode.UPSTREAM_BAD_RESPONSE, 'campagnes-clients answer has no campagneList', res.status);

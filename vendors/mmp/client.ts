@@ -26,16 +26,22 @@ export interface MmpClient {
   vehicle<S extends MmpVehicleService>(service: S, plate: string, signal?: AbortSignal): Promise<MmpVehicleServices[S]>;
   /**
    * Any bearer call on this MMP account, envelope unwrapped, with the shared token and the 401 retry.
-   * `path` is relative to `/api/{version}/{reseau}`.
+   * `path` is relative to `/api/{version}/{reseau}`, unless `absolute` (a service the seed places outside it,
+   * such as §13's campaign clients): then it is the whole path from the origin.
    */
-  call<T>(req: Omit<HttpRequest, 'path'> & { path: string }, opts?: { raw?: false }): Promise<T>;
+  call<T>(req: MmpRequest, opts?: { raw?: false }): Promise<T>;
   /** As `call` but answers the raw response (non-JSON bodies such as the CSV blacklist). */
-  callRaw(req: Omit<HttpRequest, 'path'> & { path: string }): Promise<HttpResponse>;
+  callRaw(req: MmpRequest): Promise<HttpResponse>;
   readonly tokenKey: TokenKey;
   readonly basePath: string;
+  /** the `{version}` and `{reseau}` path segments of this account */
+  readonly version: string;
+  readonly reseau: string;
   /** Names the data this client reads (origin, version, network, language): cached reads are keyed by it. */
   readonly dataScope: string;
 }
+
+export type MmpRequest = Omit<HttpRequest, 'path'> & { path: string; absolute?: boolean };
 
 /**
  * Maps an MMP answer to data or a VendorError. The vendor signals failure both by HTTP status and by
@@ -93,18 +99,20 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
     return { accessToken: body.access_token, expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 7200 };
   }
 
-  const callRaw = (req: HttpRequest) =>
+  const callRaw = ({ absolute, ...req }: MmpRequest) =>
     tokens.withToken(tokenKey, fetchToken, async (token) => {
-      const res = await http.send({ ...req, path: basePath + req.path, headers: { ...req.headers, authorization: `Bearer ${token}` } });
+      const res = await http.send({ ...req, path: absolute ? req.path : basePath + req.path, headers: { ...req.headers, authorization: `Bearer ${token}` } });
       if (res.status === 401) throw new TokenRejectedError(VENDOR, tokenErrorText(res));
       return res;
     });
 
-  const call = async <T>(req: HttpRequest): Promise<T> => unwrapEnvelope<T>(await callRaw(req));
+  const call = async <T>(req: MmpRequest): Promise<T> => unwrapEnvelope<T>(await callRaw(req));
 
   return {
     tokenKey,
     basePath,
+    version,
+    reseau,
     dataScope: `${http.baseUrl}${basePath}?lang=${lang}`,
     call,
     callRaw,

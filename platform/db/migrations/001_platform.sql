@@ -1,4 +1,5 @@
--- Platform tables shared by every domain. Domains add their own numbered files:
+-- Platform tables shared by every domain (applied by every service first). Each domain numbers its own
+-- files in subgraphs/<domain>/migrations/, in its range (names are unique across folders):
 -- 100-199 order, 200-299 customer, 300-399 coverage, 400-499 capacity.
 
 -- A durable job queue (outbox): work accepted by a request is written here in the same transaction

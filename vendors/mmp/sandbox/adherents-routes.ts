@@ -29,7 +29,9 @@ async function readForm(req: SandboxRequest): Promise<FormData | undefined> {
 
 /**
  * The adherent services of seed 003 §13-15, mounted on the MMP sandbox through its `extraRoutes`:
- *   GET  /api/:version/:reseau/service-external-client/adherents/:codePdv/campagnes-clients?page=N
+ *   GET  /api/:reseau/service-external-client/adherents/:codePdv/campagnes-clients?page=N   (§13 as the seed writes it)
+ *   GET  /api/:version/:reseau/service-external-client/adherents/:codePdv/campagnes-clients?page=N   (versioned like
+ *        every other MMP URL: kept for a client configured with MMP_CAMPAIGN_CLIENTS_PATH=/api/{version}/{reseau}/…)
  *   GET  /api/:version/:reseau/service-external-client/adherents/relance-clients/blacklist[?output=csv]
  *   POST /api/:version/:reseau/service-external-client/import-fichier/clients-factures (multipart)
  */
@@ -45,7 +47,7 @@ export function mmpAdherentRoutes(ctx: MmpSandboxContext, data: MmpAdherentData 
     return ctx.envelope(data.blacklist);
   });
 
-  const campaignClients = route('GET', `${base}/adherents/:codePdv/campagnes-clients`, 'data', (req): SandboxResponse => {
+  const campaignClientsPage = (req: SandboxRequest): SandboxResponse => {
     const denied = ctx.authorize(req);
     if (denied) return denied;
     const campaigns = data.campaigns.get(req.params.codePdv!);
@@ -66,7 +68,11 @@ export function mmpAdherentRoutes(ctx: MmpSandboxContext, data: MmpAdherentData 
         errors: [],
       },
     };
-  });
+  };
+  const campaignClients = [
+    route('GET', '/api/:reseau/service-external-client/adherents/:codePdv/campagnes-clients', 'data', campaignClientsPage),
+    route('GET', `${base}/adherents/:codePdv/campagnes-clients`, 'data', campaignClientsPage),
+  ];
 
   const importFile = route('POST', `${base}/import-fichier/clients-factures`, 'data', async (req): Promise<SandboxResponse> => {
     const denied = ctx.authorize(req);
@@ -88,5 +94,5 @@ export function mmpAdherentRoutes(ctx: MmpSandboxContext, data: MmpAdherentData 
     return ctx.envelope({ success: true, message: 'Le fichier a été importé avec succès.' });
   });
 
-  return [blacklist, campaignClients, importFile];
+  return [blacklist, ...campaignClients, importFile];
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mmpOnSandbox } from '../test/support/vehicle';
-import { redisUrlForTests } from '../test/support/services';
+import { mmpOnSandbox } from './support/vehicle';
+import { redisUrlForTests } from './support/services';
 import { startMmpSandbox } from '../vendors/mmp/sandbox/server';
 import type { MmpVision360 } from '../vendors/mmp/types';
-import type { RunningSandbox } from './sandbox';
-import { silentLogger } from './logger';
-import { closeRedis, connectRedis, type RedisClient } from './redis';
-import { createVendorCache, createVendorCacheStore, memoryStore, type VendorCacheStore } from './vendor-cache';
+import type { RunningSandbox } from '../platform/sandbox';
+import { silentLogger } from '../platform/logger';
+import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
+import { createVendorCache, createVendorCacheStore, memoryStore, type VendorCacheStore } from '../platform/vendor-cache';
 
 /**
  * The vendor cache's rules on each store, against the MMP sandbox (calls counted there) and a real Redis
