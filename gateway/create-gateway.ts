@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayConfigSupergraph, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
-import wsTransport from '@graphql-mesh/transport-ws';
+import subscriptionTransport from './subscription-transport';
 import type { Logger } from '../platform/logger';
 import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
 import { useDeadlines, type DeadlineOptions } from './plugins/use-deadlines';
@@ -63,7 +63,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
   const readiness = createSubgraphReadiness(opts.subgraphs);
   const runtime: GatewayRuntime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
-    transports: { http: httpTransport, ws: wsTransport },
+    // graphql-ws to subgraphs without silent re-subscription (see subscription-transport.ts)
+    transports: { http: httpTransport, ws: subscriptionTransport },
     // `*` is merged into every subgraph's entry by the runtime
     transportEntries: { ...transportEntries, '*': { options: { deduplicateInflightRequests: opts.deduplicateSubgraphRequests ?? true } } },
     unifiedGraphHandler: opts.unifiedGraphHandler,

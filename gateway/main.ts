@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import { getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { bootstrap, fatal, onShutdown } from '../platform/process';
+import { createDrain } from '../platform/drain';
+import { bootstrap, fatal, onShutdown, shutdownSettings } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
 import { enabledUnlessProduction } from '../platform/config/production';
@@ -16,10 +17,14 @@ import { createRateLimiter } from '../platform/rate-limit';
 import { useBodyLimits } from './plugins/use-body-limits';
 import { useDemandControl } from './plugins/use-demand-control';
 import { useRateLimit } from './plugins/use-rate-limit';
+import { useDrain } from './plugins/use-drain';
 
 const { config, log } = bootstrap('gateway', process.env);
 
 let redis: RedisClient | undefined;
+// SIGTERM: /readyz 503 at once, live subscriptions end with a resume hint, then the port closes and
+// WebSockets get 1012 (platform/drain.ts)
+const drain = createDrain(shutdownSettings(), log);
 try {
   const supergraphSdl = readSupergraph(config.SUPERGRAPH_PATH);
   // Rate-limit counters are shared by every gateway instance through Redis when it is configured.
@@ -41,6 +46,7 @@ try {
     deduplicateSubgraphRequests: config.GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS,
     subscriptions: { share: config.GATEWAY_SHARE_SUBSCRIPTIONS, maxQueuedEvents: config.GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS },
     plugins: [
+      useDrain(drain),
       ...(await useTracing()),
       useCallerIdentity({
         partners: config.PARTNER_KEYS,
@@ -77,7 +83,8 @@ try {
   // Load the supergraph before the first client: graphql-ws never goes through the HTTP request hook that
   // loads it lazily, so a subscription as the very first operation would find no schema.
   await gateway.getSchema();
-  const server = createServer(gateway);
+  const server = createServer(drain.wrap(gateway));
+  drain.guardUpgrades(server);
   // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions.
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
   const ws = useServer(
@@ -90,13 +97,12 @@ try {
   });
   log.info('gateway listening', { url: `http://localhost:${config.GATEWAY_PORT}/graphql`, supergraph: config.SUPERGRAPH_PATH });
 
-  // The runtime registers its own SIGINT/SIGTERM disposal when embedded; ours closes sockets first and
-  // then exits, so the process never lingers after Ctrl-C.
+  // The runtime registers its own SIGINT/SIGTERM disposal when embedded; ours drains first (in-flight
+  // requests finish within SHUTDOWN_GRACE_MS) and then exits 0, so the process never lingers after Ctrl-C.
   onShutdown(log, async () => {
+    await drain.close(server, [wss]);
     await ws.dispose();
     wss.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
     await gateway.dispose();
     await closeRedis(redis);
   });

@@ -123,6 +123,36 @@ describe('job worker', () => {
     }
   });
 
+  it('a drain lets a running job finish within the grace; one still running after it is released to another worker at once', async () => {
+    const kind = `drain-${Date.now()}`;
+    const finished: string[] = [];
+    const handler = (ms: number) => async (job: Job, signal: AbortSignal) => {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, (job.payload as { ms: number }).ms ?? ms);
+        signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
+      });
+      finished.push((job.payload as { name: string }).name);
+    };
+    await enqueueJob(store, kind, { name: 'short', ms: 300 });
+    await enqueueJob(store, kind, { name: 'long', ms: 60_000 });
+    // a long lease: without the release the second worker would wait a minute for the long job
+    const first = startJobWorker({ store, handlers: { [kind]: handler(0) }, log: silentLogger, pollMs: 50, leaseMs: 60_000, concurrency: 2 });
+    await waitFor(() => first.active === 2);
+    const t0 = Date.now();
+    await first.stop(800);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(finished).toEqual(['short']);
+    const row = (await store.query<{ locked_until: Date | null; done_at: Date | null }>(`SELECT locked_until, done_at FROM jobs WHERE kind = $1 AND payload->>'name' = 'long'`, [kind])).rows[0]!;
+    expect(row).toEqual({ locked_until: null, done_at: null });
+    await store.query(`UPDATE jobs SET payload = jsonb_set(payload, '{ms}', '10') WHERE kind = $1`, [kind]);
+    const second = startJobWorker({ store, handlers: { [kind]: handler(0) }, log: silentLogger, pollMs: 50, leaseMs: 60_000 });
+    try {
+      await waitFor(() => finished.includes('long'), 2_000);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('prunes finished jobs past the retention and keeps the rest', async () => {
     const kind = `prune-${Date.now()}`;
     for (let i = 0; i < 3; i++) await enqueueJob(store, kind, { i });

@@ -67,6 +67,14 @@ export async function renewLease(db: Queryable, job: Job, leaseMs: number): Prom
   return rowCount === 1;
 }
 
+/**
+ * Gives a claimed job back at once (a worker shutting down): another instance takes it at its next poll
+ * instead of after the lease. Its attempt stays counted; a finish from the old claim is fenced off.
+ */
+export async function releaseJob(db: Queryable, job: Job): Promise<void> {
+  await db.query('UPDATE jobs SET locked_until = NULL, run_at = now() WHERE id = $1 AND attempts = $2 AND done_at IS NULL', [job.id, job.attempts]);
+}
+
 /** Deletes jobs that finished more than `retentionHours` ago, in batches; answers how many. */
 export async function pruneJobs(db: Queryable, retentionHours: number, batch = 1_000): Promise<number> {
   let total = 0;
@@ -115,6 +123,8 @@ export function startJobWorker(opts: JobWorkerOptions) {
   const inflight = new Map<number, Promise<void>>();
   const aborts = new Set<AbortController>();
   let stopped = false;
+  /** set when `stop(graceMs)` ran out of time: the jobs it aborted are released, not failed */
+  let cutting = false;
   let wake = false;
   let wakeUp: (() => void) | undefined;
   let lastPrune = 0;
@@ -143,6 +153,12 @@ export function startJobWorker(opts: JobWorkerOptions) {
       await completeJob(store, job.id, job.attempts);
       count('jobs.completed');
     } catch (err) {
+      if (cutting && abort.signal.aborted) {
+        log.warn('job cut short by shutdown; released for another instance', { kind: job.kind, id: job.id });
+        count('jobs.released');
+        await releaseJob(store, job).catch((e: Error) => log.warn('job not released; its lease will run out', { id: job.id, err: e.message }));
+        return;
+      }
       log.warn('job failed; will retry', { kind: job.kind, id: job.id, attempts: job.attempts, err: (err as Error).message });
       count('jobs.failed');
       // when this fails too (the store is away), the lease runs out and the job runs again
@@ -210,11 +226,27 @@ export function startJobWorker(opts: JobWorkerOptions) {
     get active() {
       return inflight.size;
     },
-    async stop() {
+    /**
+     * Claims nothing more and waits for the running jobs; with `graceMs` (a drain: SHUTDOWN_GRACE_MS) jobs
+     * still running then are aborted and released, so another instance takes them over at once.
+     */
+    async stop(graceMs?: number) {
       stopped = true;
       wakeUp?.();
       await running;
-      await Promise.allSettled([...inflight.values()]);
+      const all = Promise.allSettled([...inflight.values()]);
+      if (graceMs === undefined) {
+        await all;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const over = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+      clearTimeout(timer);
+      if (!over) return;
+      log.warn('drain grace over: aborting running jobs', { jobs: inflight.size, graceMs });
+      cutting = true;
+      for (const a of aborts) a.abort(new Error('the worker is shutting down'));
+      await Promise.race([all, new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
   };
 }

@@ -1,15 +1,26 @@
 import { envSections, loadConfig, type Config } from './config';
 import { productionRefusal } from './config/production';
+import { DEFAULT_DRAIN, type DrainSettings } from './drain';
 import { createLogger, type Logger } from './logger';
 import { maskCredentials } from './mask-credentials';
 import { collectProcessMetrics } from './metrics';
 import { startTelemetry, stopTelemetry } from './telemetry';
 
+let drainSettings: DrainSettings = DEFAULT_DRAIN;
+
 /**
- * Runs `stop` once on SIGINT/SIGTERM and exits. The same signal again, or a stop that takes longer than
- * `graceMs`, exits at once — a process that ignores Ctrl-C is worse than one that drops a request.
+ * How this process drains on SIGTERM (SHUTDOWN_DELAY_MS, SHUTDOWN_GRACE_MS), recorded by `bootstrap`:
+ * the servers of platform/ read it so every entry point drains the same way (platform/drain.ts).
+ * Servers started in a test without `bootstrap` get the defaults (no delay, 10 s grace).
  */
-export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 5_000): void {
+export const shutdownSettings = (): DrainSettings => drainSettings;
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM and exits 0 (a graceful drain: platform/drain.ts). The same signal
+ * again, or a stop that takes longer than the drain's delay + grace + 5 s, exits 1 at once — a process
+ * that ignores Ctrl-C is worse than one that drops a request.
+ */
+export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = drainSettings.delayMs + drainSettings.graceMs + 5_000): void {
   let stopping: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals) => {
     // In a terminal, Ctrl-C reaches every process of `npm start` and the start script then sends SIGTERM
@@ -57,6 +68,7 @@ export function bootstrap(service: string, env: Record<string, string | undefine
   if (refusal) return fatal(createLogger({ service }), new Error(refusal));
   // Node's process metrics on /metrics, every series labelled with the service.
   collectProcessMetrics(service);
+  drainSettings = { delayMs: config.SHUTDOWN_DELAY_MS, graceMs: config.SHUTDOWN_GRACE_MS };
   const log = createLogger({ service }, config.LOG_LEVEL);
   startTelemetry(service, config, log);
   return { config, log };

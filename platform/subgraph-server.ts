@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { WebSocketServer } from 'ws';
 import { callScopeForRequest, runInCallScope } from './call-scope';
+import { createDrain, type Drain, type DrainSettings } from './drain';
 import { ErrorCode, VendorError, toGraphQLError } from './errors';
 import type { Logger } from './logger';
+import { shutdownSettings } from './process';
 import { REQUEST_ID_HEADER, currentRequestId, requestIdFrom, runWithRequestContext } from './request-context';
 import { sendMetrics, subgraphMetricsPlugin } from './subgraph-telemetry';
 import { serveTraced, tracingEnabled } from './telemetry';
@@ -29,6 +32,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   maxBudgetMs?: number;
   /** schema introspection at this port (default true; main.ts turns it off in production mode) */
   introspection?: boolean;
+  /** how `close()` drains (default: SHUTDOWN_DELAY_MS / SHUTDOWN_GRACE_MS as `bootstrap` read them) */
+  drain?: Partial<DrainSettings>;
 }
 
 export interface RunningSubgraph {
@@ -36,6 +41,11 @@ export interface RunningSubgraph {
   apollo: ApolloServer<BaseContext>;
   url: string;
   port: number;
+  /** the drain of this server: `drain.begin()` makes `/readyz` 503 at once (platform/drain.ts) */
+  drain: Drain;
+  /** WebSocket servers on this port, closed with 1012 by `close()` (platform/subscription-server.ts adds itself) */
+  websockets: WebSocketServer[];
+  /** graceful: not ready, port closed after the delay, WebSockets 1012, in-flight requests finish within the grace */
   close(): Promise<void>;
 }
 
@@ -104,8 +114,9 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
   // Every request runs in its own context (log lines and errors carry the gateway's x-request-id, or a new
   // one) and in its call scope: vendor calls made for it stop at its budget or when the caller (the
   // gateway, on behalf of its client) goes away.
+  const drain = createDrain(opts.drain ?? shutdownSettings(), log);
   const server = createServer(
-    serveTraced(
+    drain.wrap(serveTraced(
       (req, res) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -113,8 +124,10 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
         return runWithRequestContext({ requestId }, () => runInCallScope(scope, () => handle(req, res)).finally(dispose));
       },
       { traced: (path) => !UNTRACED.has(path) },
-    ),
+    )),
   );
+  drain.guardUpgrades(server);
+  const websockets: WebSocketServer[] = [];
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://subgraph');
     try {
@@ -167,9 +180,10 @@ export async function startSubgraphServer<C extends BaseContext>(opts: SubgraphS
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     port: actual,
     url: `http://${host}:${actual}/graphql`,
+    drain,
+    websockets,
     async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await drain.close(server, websockets);
       await apollo.stop();
     },
   };

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { RunningSubgraph } from './subgraph-server';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -19,10 +20,13 @@ export interface SubscriptionServerOptions<C> {
 
 /**
  * graphql-ws on a subgraph's own HTTP server (same port and path as its HTTP GraphQL), so the gateway can
- * run federated subscriptions against it. Errors leave with the same stable codes as over HTTP.
+ * run federated subscriptions against it. Errors leave with the same stable codes as over HTTP. Given the
+ * running subgraph, its drain closes these sockets with 1012 (Service Restart) and refuses new ones.
  */
-export function attachSubscriptionServer<C>(server: Server, opts: SubscriptionServerOptions<C>) {
-  const wss = new WebSocketServer({ server, path: opts.path ?? '/graphql' });
+export function attachSubscriptionServer<C>(server: Server | RunningSubgraph, opts: SubscriptionServerOptions<C>) {
+  const http = 'websockets' in server ? server.server : server;
+  const wss = new WebSocketServer({ server: http, path: opts.path ?? '/graphql' });
+  if ('websockets' in server) server.websockets.push(wss);
   const format = formatSubgraphError(opts.log);
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
   const disposable = useServer(

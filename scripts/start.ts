@@ -14,7 +14,7 @@ import { explorerSetting } from '../gateway/plugins/use-explorer';
 
 const config = loadConfig(process.env);
 const colours = [36, 32, 33, 35, 34, 96, 92, 93, 95, 94, 91];
-const children: { name: string; supervised: Supervised }[] = [];
+const children: { name: string; kind: string; supervised: Supervised }[] = [];
 let stopping = false;
 
 const services = allServices.filter((s) => {
@@ -46,17 +46,27 @@ async function waitHealthy(url: string, supervised: Supervised, fatal: () => boo
   throw new Error(`${url} not healthy after 60 s (${supervised.restarts} restarts)`);
 }
 
+/**
+ * Drains in the order traffic flows: the gateway first (its in-flight requests still reach the subgraphs),
+ * then the subgraphs (running jobs finish or are released), then the sandboxes. Each child drains within
+ * SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS (platform/drain.ts); past both tiers' bound, what is left is killed.
+ */
 function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
+  const tierMs = config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS;
   const force = setTimeout(() => {
     for (const { supervised } of children) if (supervised.child.exitCode === null) supervised.child.kill('SIGKILL');
     process.exit(code);
-  }, 6_000);
-  Promise.all(children.map(({ supervised }) => supervised.stop('SIGTERM'))).then(() => {
-    clearTimeout(force);
-    process.exit(code);
-  });
+  }, 2 * tierMs + 6_000);
+  const stopKind = (kind: string) => Promise.all(children.filter((c) => c.kind === kind).map(({ supervised }) => supervised.stop('SIGTERM')));
+  stopKind('gateway')
+    .then(() => stopKind('subgraph'))
+    .then(() => stopKind('sandbox'))
+    .then(() => {
+      clearTimeout(force);
+      process.exit(code);
+    });
 }
 
 process.on('SIGINT', () => stopAll(0));
@@ -85,7 +95,7 @@ async function launch(group: typeof services) {
           stopAll(1);
         },
       });
-      children.push({ name: svc.name, supervised });
+      children.push({ name: svc.name, kind: svc.kind, supervised });
       const port = svc.port(config);
       await waitHealthy(svc.kind === 'sandbox' ? localUrl(port, '/__sandbox/stats') : localUrl(port, '/healthz'), supervised, () => fatal);
     }),

@@ -29,6 +29,11 @@ export function explorerSetting(config: { SWITCHBOARD_ENV: 'development' | 'prod
 
 const ASSETS = '/explorer/';
 const README_QUERY = `# Switchboard: one GraphQL supergraph over the vendor sandboxes. Run with the ▶ button (Ctrl-Enter).
+#
+# Live order status: subscription { orderStatusChanged(afterEventId: "41") { eventId status orderId } }
+# A stream can end while replicas restart (error EVENTS_INTERRUPTED with extensions.resumeAfterEventId, a
+# WebSocket closed with 1012, an SSE stream that ends): subscribe again with afterEventId = the last eventId
+# you received, and every event after it arrives once, in order.
 query Vehicle {
   vehicle(plate: "ABC123") {
     plate

@@ -4,6 +4,8 @@ import { bool, csv, optionalBool, envVar, nonNegativeInt, positiveInt, url } fro
 export const coreEnv = {
   SWITCHBOARD_ENV: envVar(z.enum(['development', 'production']).default('development'), 'development (embedded defaults allowed) or production (every development default refused at start; explorer and introspection only when set explicitly)'),
   BIND_ADDRESS: envVar(z.string().min(1).default('127.0.0.1'), 'Address this process listens on: 127.0.0.1 (loopback, the embedded default) or 0.0.0.0 / :: to be reachable from other hosts (containers)'),
+  SHUTDOWN_DELAY_MS: envVar(nonNegativeInt(0), 'On SIGTERM a process answers /readyz with 503 at once and keeps serving this long before it closes its port, so a load balancer that polls readiness stops sending it new work first (Kubernetes: the preStop sleep does this; set it behind HAProxy/nginx or compose)'),
+  SHUTDOWN_GRACE_MS: envVar(positiveInt(25_000), 'After that, how long in-flight requests and running jobs may take to finish before they are cut (keep delay + grace under Kubernetes\' terminationGracePeriodSeconds, 40 s in deploy/k8s, less its 5 s preStop)'),
   LOG_LEVEL: envVar(z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'), 'Log level: debug, info, warn, error or silent'),
   REDIS_URL: envVar(url(), 'Redis for the shared token cache and pub/sub, e.g. redis://127.0.0.1:6379. Unset: in-process memory (embedded default)'),
   DATABASE_URL: envVar(url(), 'PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR'),

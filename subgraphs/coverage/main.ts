@@ -51,6 +51,7 @@ try {
     reservationDays: config.COVERAGE_RESERVATION_DAYS,
   });
   onShutdown(log, async () => {
+    void server.drain.begin(); // not ready at once (platform/drain.ts), while the background work stops
     await retention.stop();
     await subgraph.sweeper.stop();
     await server.close();

@@ -51,6 +51,7 @@ try {
   });
   log.info('Customer subgraph listening', { url: server.url, ...vendors.origins, store: store.engine, carsysDealers: Object.keys(config.CARSYS_DEALER_SECRETS) });
   onShutdown(log, async () => {
+    void server.drain.begin(); // not ready at once (platform/drain.ts), while the background work stops
     await retention.stop();
     await server.close();
     await vendors.close();

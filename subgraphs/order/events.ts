@@ -43,6 +43,8 @@ interface Sub {
   /** live delivery may have missed events from now on */
   startGap(): void;
   inGap(): boolean;
+  /** ends the stream with EVENTS_INTERRUPTED and the last event the client actually received */
+  interrupt(reason: string): void;
 }
 
 type ResyncMessage = { type: 'resync'; fromEventId: number };
@@ -74,6 +76,38 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
   let unpublishedFrom: number | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
 
+  // Live events in id order. Event ids commit in id order (store.ts insertEvent), but instances publish
+  // them on their own and this instance hands its own events out before Redis echoes them, so they can
+  // arrive out of order. An event above the next expected id waits while the gap is read from the store
+  // (every lower id is committed by then): subscribers get ids in increasing order, and one that resumes
+  // after the last id it received misses nothing. `seen` is the highest id handed on with nothing missing
+  // below it (unknown until the first event); the gap read is one query per out-of-order arrival.
+  let seen: number | undefined;
+  let sequencing: Promise<void> = Promise.resolve();
+  const maxGapRead = 1_000;
+  const handOn = (e: OrderEvent) => {
+    for (const s of subs) s.accept(e);
+  };
+  const ingest = (e: OrderEvent) => {
+    sequencing = sequencing.then(async () => {
+      const id = Number(e.eventId);
+      if (seen === undefined || id <= seen + 1 || id - seen > maxGapRead) {
+        // in order, a repeat (subscribers drop ids they gave out), or a jump too far to read (after an outage)
+        if (seen === undefined || id > seen) seen = id;
+        return handOn(e);
+      }
+      count('order.events.reordered');
+      try {
+        for (const missed of await orders.eventsBetween(seen, id, maxGapRead)) handOn(missed);
+      } catch (err) {
+        // the store is away: hand it on; a subscriber that resumes may then miss the gap's events
+        log.warn('order events: gap not read from the store; handing on out of order', { from: seen, to: id, err: (err as Error).message });
+      }
+      seen = id;
+      handOn(e);
+    }).catch((err: Error) => log.error('order events: live event not handed on', { eventId: e.eventId, err }));
+  };
+
   const onBusMessage = (message: string) => {
     let m: OrderEvent | ResyncMessage;
     try {
@@ -86,7 +120,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       for (const s of subs) void s.catchUp(m.fromEventId);
       return;
     }
-    for (const s of subs) s.accept(m as OrderEvent);
+    ingest(m as OrderEvent);
   };
 
   const pollGaps = () => {
@@ -133,7 +167,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
 
   async function publish(event: OrderEvent): Promise<void> {
     // this instance's subscribers first, without a round trip through Redis (and without Redis)
-    if (pubsub.kind !== 'memory') for (const s of subs) s.accept(event);
+    if (pubsub.kind !== 'memory') ingest(event);
     try {
       await pubsub.publish(channel, JSON.stringify(event));
       count('order.events.published');
@@ -164,6 +198,12 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     let ended = false;
     let floor = 0;
     let floorAt: string | null = null;
+    // the last event the client has actually taken (next()); the resume point an interruption names, since
+    // events still queued for it are dropped with the queue
+    let taken = 0;
+    const took = (item: OrderEvent | StreamInterrupted) => {
+      if (!(item instanceof StreamInterrupted)) taken = Math.max(taken, Number(item.eventId));
+    };
     let gapSince: number | null = null;
     let held: OrderEvent[] = [];
     let running: Promise<void> | undefined;
@@ -181,6 +221,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       if (waiting) {
         const w = waiting;
         waiting = undefined;
+        took(item);
         w({ value: item, done: false });
       } else queue.push(item);
     };
@@ -189,14 +230,14 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       ended = true;
       uncount();
       count('order.subscriptions.interrupted');
-      log.warn('order event stream ended; the client must resume with afterEventId', { reason, resumeAfterEventId: floor });
+      log.warn('order event stream ended; the client must resume with afterEventId', { reason, resumeAfterEventId: taken });
       queue.length = 0;
       held = [];
       subs.delete(sub);
       hand(
         new StreamInterrupted(
           new AppError(ErrorCode.EVENTS_INTERRUPTED, `live order events were interrupted (${reason}); subscribe again with afterEventId to receive every event after the last one you got`, {
-            resumeAfterEventId: String(floor),
+            resumeAfterEventId: String(taken),
           }),
         ),
       );
@@ -224,6 +265,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         } else give(e);
       },
       inGap: () => gapSince !== null,
+      interrupt: (reason) => interrupt(reason),
       startGap() {
         gapSince ??= Date.now();
       },
@@ -281,12 +323,12 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     count('order.subscriptions.started');
     try {
       if (filter.afterEventId != null) {
-        floor = filter.afterEventId;
+        floor = taken = filter.afterEventId;
         await sub.catchUp();
         replaying = false;
         if (gapSince !== null && !pubsub.live) ensurePolling();
       } else {
-        floor = await orders.lastEventId();
+        floor = taken = await orders.lastEventId();
         if (!pubsub.live) {
           sub.startGap();
           ensurePolling();
@@ -323,6 +365,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         const item = queue.shift();
         if (item) {
           if (item instanceof StreamInterrupted) done = true;
+          took(item);
           return Promise.resolve({ value: item, done: false });
         }
         if (ended) return Promise.resolve({ value: undefined, done: true });
@@ -346,6 +389,10 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     /** live subscriptions of this instance */
     get subscribers() {
       return subs.size;
+    },
+    /** ends every live subscription of this instance with EVENTS_INTERRUPTED (a drain: the client resumes elsewhere) */
+    interruptAll(reason: string) {
+      for (const s of [...subs]) s.interrupt(reason);
     },
     close() {
       clearTimeout(pollTimer);

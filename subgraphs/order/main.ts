@@ -66,9 +66,10 @@ try {
     events: pubsub.kind,
   });
   onShutdown(log, async () => {
+    void server.drain.begin(); // not ready at once (platform/drain.ts), while the background work stops
     await retention.stop();
-    subgraph.feed.close();
     await server.close();
+    subgraph.feed.close();
     await pubsub.close();
     await vendors.close();
     await store.close();

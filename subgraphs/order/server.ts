@@ -30,7 +30,7 @@ export async function startOrderServer(
     opts.port,
     opts.host,
   );
-  const ws = attachSubscriptionServer(running.server, { schema: subgraph.schema, context: subgraph.subscriptionContext, log: opts.log });
+  const ws = attachSubscriptionServer(running, { schema: subgraph.schema, context: subgraph.subscriptionContext, log: opts.log });
   const worker = startJobWorker({
     store: opts.store,
     handlers: subgraph.jobHandlers,
@@ -43,20 +43,20 @@ export async function startOrderServer(
   subgraph.onOrderAccepted(() => worker.kick());
   // queue depth and oldest ready age on /metrics, read from the jobs table at scrape time
   const unwatchQueue = watchJobQueue(opts.store);
-  let workerStopped = false;
-  const stopWorker = async () => {
-    if (workerStopped) return;
-    workerStopped = true;
-    await worker.stop();
-  };
+  // A drain (SIGTERM): not ready at once; every live subscription ends with EVENTS_INTERRUPTED naming the
+  // last event its client got (through the gateway too), so the client resumes with afterEventId on another
+  // replica; then the sockets close with 1012. No new job is claimed, running ones get the grace.
+  running.drain.onBegin(() => subgraph.feed.interruptAll('the service is restarting'));
+  let workerStopped: Promise<void> | undefined;
+  const stopWorker = (graceMs?: number) => (workerStopped ??= worker.stop(graceMs));
   return {
     ...running,
-    stopWorker,
+    stopWorker: () => stopWorker(),
     async close() {
+      void running.drain.begin();
+      await Promise.all([stopWorker(running.drain.settings.graceMs), running.close()]);
       unwatchQueue();
-      await stopWorker();
       await ws.close();
-      await running.close();
     },
   };
 }

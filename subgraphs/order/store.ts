@@ -87,7 +87,18 @@ function eventOf(r: Record<string, unknown>): OrderEvent {
   return { eventId: String(r.id), orderId: String(r.order_id), customerId: String(r.customer_id), status: r.status as OrderStatus, description: (r.description as string | null) ?? null, at: ts(r.at) };
 }
 
+/** The transaction-scoped advisory lock that orders event commits (any constant of our own; see insertEvent). */
+const ORDER_EVENTS_COMMIT_LOCK = 7_100_100;
+
+/**
+ * Inserts a status event. The advisory lock, held until the transaction commits, makes event ids commit in
+ * id order across every instance: when an instance sees event N, every event below N is committed (or
+ * never will be), so the feed can fill a gap from the store and hand events out in id order — a subscriber
+ * that resumes after the last id it received then misses nothing (events.ts). Event-writing transactions
+ * are short (a row update, this insert, maybe a job), so serialising their tails costs little.
+ */
 async function insertEvent(tx: Queryable, order: { id: string; customer_id: string }, status: OrderStatus, description: string | null): Promise<OrderEvent> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ORDER_EVENTS_COMMIT_LOCK]);
   const { rows } = await tx.query('INSERT INTO order_events (order_id, customer_id, status, description) VALUES ($1, $2, $3, $4) RETURNING *', [order.id, order.customer_id, status, description]);
   return eventOf(rows[0]!);
 }
@@ -194,6 +205,12 @@ export function createOrderStore(store: Store) {
           ORDER BY id LIMIT $7`,
         [q.afterEventId, q.since, String(q.lookbackMs), q.customers, q.orderId ?? null, String(q.maxAgeHours), q.limit],
       );
+      return rows.map(eventOf);
+    },
+
+    /** Every event with `afterEventId` < id < `beforeEventId` (all customers), oldest first: a live feed's gap. */
+    async eventsBetween(afterEventId: number, beforeEventId: number, limit: number): Promise<OrderEvent[]> {
+      const { rows } = await store.query('SELECT * FROM order_events WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3', [afterEventId, beforeEventId, limit]);
       return rows.map(eventOf);
     },
 
