@@ -48,13 +48,13 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000
   }
 }
 
-function subscribe(apiKey: string) {
+function subscribe(apiKey: string, query = SUB, variables?: Record<string, unknown>) {
   const client = createClient({ url: stack.gatewayUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': apiKey }, retryAttempts: 0, lazy: true });
   clients.push(client);
   const events: Ev[] = [];
   const errors: unknown[] = [];
   const stop = client.subscribe<{ orderStatusChanged: Ev }>(
-    { query: SUB },
+    { query, variables },
     { next: (r) => (r.errors ? errors.push(r.errors) : events.push(r.data!.orderStatusChanged)), error: (e) => errors.push(e), complete: () => undefined },
   );
   return { events, errors, stop };
@@ -100,5 +100,26 @@ describe('subscription fan-out through the gateway', () => {
     for (const s of [...dev.slice(1), ...acme]) s.stop();
     await until(() => gatewayMetric('switchboard_gateway_subscription_channels'), (n) => n === 0);
     expect(await until(orderSubscriptions, (n) => n === 0)).toBe(0);
+  }, 60_000);
+
+  it('a subscription resuming from an event id is never shared: a second one with the same id still gets the whole replay', async () => {
+    const first = subscribe(DEV_PARTNER_KEY);
+    await until(() => gatewayMetric('switchboard_gateway_subscribers'), (n) => n === 1);
+    await place('M125', 'none');
+    await place('M125', 'none');
+    await until(async () => first.events.length, (n) => n >= 4);
+    first.stop();
+    const RESUME = 'subscription($after: ID) { orderStatusChanged(afterEventId: $after) { eventId orderId status } }';
+    const after = first.events[0]!.eventId;
+    const a = subscribe(DEV_PARTNER_KEY, RESUME, { after });
+    await until(async () => a.events.length, (n) => n >= 3);
+    const b = subscribe(DEV_PARTNER_KEY, RESUME, { after });
+    await until(async () => b.events.length, (n) => n >= 3);
+    expect(b.events.slice(0, 3)).toEqual(first.events.slice(1, 4));
+    expect(a.events.slice(0, 3)).toEqual(first.events.slice(1, 4));
+    expect(await gatewayMetric('switchboard_gateway_subscription_channels')).toBe(0);
+    expect(await until(orderSubscriptions, (n) => n === 2)).toBe(2);
+    a.stop();
+    b.stop();
   }, 60_000);
 });

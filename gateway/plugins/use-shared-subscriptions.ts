@@ -1,5 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { Kind, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { gatewaySubscriptionMetrics } from '../../platform/metrics';
 
@@ -8,6 +8,12 @@ export interface SharedSubscriptionOptions {
   share: boolean;
   /** events one subscriber may have waiting; past it the subscriber's stream ends with EVENTS_INTERRUPTED */
   maxQueuedEvents: number;
+  /**
+   * Root-field arguments that make a subscription replay from a point before it starts (Order's
+   * `afterEventId`): such a subscription is never shared, since a subscriber joining a running channel
+   * would miss what the channel replayed before it came (default: `afterEventId`).
+   */
+  resumeArguments?: string[];
 }
 
 type Result = ExecutionResult;
@@ -28,10 +34,13 @@ type Result = ExecutionResult;
  * it was given, when the events carry one) — memory stays bounded, the others are not held up. The same
  * bound applies without sharing.
  *
- * The channel lives while it has subscribers: the last one leaving ends the upstream subscription.
+ * The channel lives while it has subscribers: the last one leaving ends the upstream subscription. A
+ * subscription that replays from a cursor (`afterEventId`, see `resumeArguments`) is not shared: a late
+ * joiner would miss the replay. It gets its own upstream subscription, behind the same bounded queue.
  */
 export function useSharedSubscriptions(opts: SharedSubscriptionOptions): GatewayPlugin {
   const channels = new Map<string, Promise<Channel | Result>>();
+  const resumeArguments = new Set(opts.resumeArguments ?? ['afterEventId']);
   const printed = new WeakMap<DocumentNode, string>();
   const documentKey = (doc: DocumentNode) => {
     let s = printed.get(doc);
@@ -42,7 +51,7 @@ export function useSharedSubscriptions(opts: SharedSubscriptionOptions): Gateway
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const caller = (args.contextValue as { callerIdentity?: unknown } | undefined)?.callerIdentity;
-      if (!opts.share || !caller) {
+      if (!opts.share || !caller || resumesFrom(args.document, args.operationName, args.variableValues, resumeArguments)) {
         setSubscribeFn(async (a) => boundEach(await subscribeFn(a), opts.maxQueuedEvents));
         return;
       }
@@ -76,6 +85,22 @@ export function useSharedSubscriptions(opts: SharedSubscriptionOptions): Gateway
       });
     },
   };
+}
+
+/** Whether a root field of the operation is given one of the resume arguments (a literal, or a variable that is set). */
+function resumesFrom(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined, names: Set<string>): boolean {
+  const op = getOperationAST(document, operationName);
+  if (!op) return false;
+  for (const sel of op.selectionSet.selections) {
+    if (sel.kind !== Kind.FIELD) return true; // fragments at the root: do not guess, do not share
+    for (const arg of sel.arguments ?? []) {
+      if (!names.has(arg.name.value)) continue;
+      if (arg.value.kind === Kind.VARIABLE) {
+        if (variables?.[arg.value.name.value] != null) return true;
+      } else if (arg.value.kind !== Kind.NULL) return true;
+    }
+  }
+  return false;
 }
 
 const isAsyncIterable = (x: unknown): x is AsyncIterable<unknown> => typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
