@@ -165,6 +165,7 @@ export function createVendorCache<T>(store: VendorCacheStore, policy: VendorCach
   }
 
   async function write(key: string, v: T): Promise<void> {
+    if (v === undefined) return; // nothing to keep (and not JSON)
     const entry: Entry<T> = { at: now(), v };
     try {
       const serialised = `{"at":${entry.at},"v":${JSON.stringify(v)}}`;
