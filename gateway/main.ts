@@ -10,7 +10,7 @@ import { enabledUnlessProduction } from '../platform/config/production';
 import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
 import { explorerSetting } from './plugins/use-explorer';
-import { useTracing } from './plugins/use-tracing';
+import { traceGraphQLWS, useTracing } from './plugins/use-tracing';
 import { useVitecOrderIntake } from './plugins/use-vitec-order-intake';
 import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
 import { createRateLimiter } from '../platform/rate-limit';
@@ -88,7 +88,7 @@ try {
   // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions.
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
   const ws = useServer(
-    getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({ req: ctx.extra?.request, socket: ctx.extra?.socket })),
+    traceGraphQLWS(getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({ req: ctx.extra?.request, socket: ctx.extra?.socket }))),
     wss,
   );
   await new Promise<void>((resolve, reject) => {

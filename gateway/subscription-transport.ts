@@ -1,4 +1,6 @@
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { getOperationAST } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -21,3 +23,17 @@ export default {
     return buildGraphQLWSExecutor(client);
   },
 };
+
+type ExecutionRequest = Parameters<NonNullable<GatewayPlugin['onSubgraphExecute']>>[0]['executionRequest'];
+
+export const isSubscription = (executionRequest: ExecutionRequest) =>
+  (executionRequest.operationType ?? getOperationAST(executionRequest.document, executionRequest.operationName)?.operation) === 'subscription';
+
+/**
+ * `executionRequest` with `headers` added to its `extensions.headers`, which this transport sends in the
+ * subscribe message — per-operation headers (caller, request id, trace context) on a socket many
+ * subscriptions share — and the HTTP transport as headers.
+ */
+export function withHeaders(executionRequest: ExecutionRequest, headers: Record<string, string>): ExecutionRequest {
+  return { ...executionRequest, extensions: { ...executionRequest.extensions, headers: { ...(executionRequest.extensions?.headers as Record<string, string> | undefined), ...headers } } };
+}

@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { SpanKind, SpanStatusCode, context, createContextKey, isSpanContextValid, propagation, trace, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, createContextKey, isSpanContextValid, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { Span as SdkSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -175,4 +175,38 @@ function endServerSpan(span: Span, res: ServerResponse) {
   span.setAttribute('http.response.status_code', res.statusCode);
   if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
+}
+
+/** An operation traced outside node:http: `run` makes its span active, `end` finishes it (once). */
+export interface TracedOperation {
+  run<T>(fn: () => T): T;
+  end(err?: unknown): void;
+}
+
+const UNTRACED_OPERATION: TracedOperation = { run: (fn) => fn(), end() {} };
+
+/**
+ * A SERVER span for an operation that does not arrive as its own HTTP request — a graphql-ws subscription
+ * on a socket the gateway shares between many — continuing the trace whose context came with it
+ * (`traceparent` in the operation's `extensions.headers`, see platform/subscription-server.ts). Vendor
+ * calls made while `run` is active are its children. A no-op when tracing is off.
+ */
+export function traceOperation(carrier: Record<string, unknown> | undefined, name: string, attributes: Attributes = {}): TracedOperation {
+  if (!running) return UNTRACED_OPERATION;
+  const parent = propagation.extract(ROOT_CONTEXT, carrier ?? {});
+  const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  let ended = false;
+  return {
+    run: (fn) => context.with(active, fn),
+    end(err) {
+      if (ended) return;
+      ended = true;
+      if (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      }
+      span.end();
+    },
+  };
 }

@@ -1,22 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { CALLER_HEADER, signCallerIdentity } from '../platform/caller-identity';
-import { createPostgresStore, migrate, type Store } from '../platform/db';
-import { createHttpClient } from '../platform/http-client';
-import { silentLogger } from '../platform/logger';
-import { createRedisPubSub, type PubSub } from '../platform/pubsub';
-import { closeRedis, connectRedis, type RedisClient } from '../platform/redis';
-import type { RunningSandbox } from '../platform/sandbox';
-import { startOrderServer } from '../subgraphs/order/server';
-import { createOrderSubgraph } from '../subgraphs/order/subgraph';
-import { createVitecClient } from '../vendors/vitec/client';
-import { startVitecSandbox, VITEC_SANDBOX_CONNECT, VITEC_SANDBOX_INTAKE } from '../vendors/vitec/sandbox/server';
-import { freePort } from './support/processes';
+import { startOrderInstances, type OrderInstances } from './support/order-instances';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server';
-import { createThrowawayDatabase } from './support/throwaway-postgres';
-import { orderMigrations } from '../subgraphs/order/store';
 
 /**
  * Fault: Redis goes away for several seconds while orders flow and live subscribers listen on two Order
@@ -24,70 +8,29 @@ import { orderMigrations } from '../subgraphs/order/store';
  * orders — in order, once, without re-subscribing — while Redis is away and after it is back.
  * A private redis-server (killed with SIGKILL and started again), a throwaway PostgreSQL database.
  */
-const SECRET = 'faults-redis-signing-secret';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fault: Redis stopped and restarted under live subscribers', () => {
   let redis: PrivateRedis;
-  let database: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-  let sandbox: RunningSandbox;
-  const stores: Store[] = [];
-  const redises: RedisClient[] = [];
-  const buses: PubSub[] = [];
-  const servers: Awaited<ReturnType<typeof startOrderServer>>[] = [];
-  const clients: Client[] = [];
+  let order: OrderInstances;
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    database = await createThrowawayDatabase();
-    const portA = await freePort();
-    sandbox = await startVitecSandbox({ port: 0, orderUrl: `http://127.0.0.1:${portA}/vitec/order` });
-    const channel = `test:order-events:${randomUUID()}`;
-    for (const port of [portA, 0]) {
-      const store = createPostgresStore(database.url, { max: 5 });
-      await migrate(store, orderMigrations);
-      const client = await connectRedis(redis.url, silentLogger);
-      const pubsub = createRedisPubSub(client, silentLogger);
-      stores.push(store);
-      redises.push(client);
-      buses.push(pubsub);
-      const subgraph = createOrderSubgraph({
-        store,
-        vitec: createVitecClient({ http: createHttpClient({ vendor: 'vitec', baseUrl: sandbox.url, timeoutMs: 3000 }), ...VITEC_SANDBOX_CONNECT }),
-        pubsub,
-        log: silentLogger,
-        channel,
-        signingSecret: SECRET,
-        customers: [{ customerId: 'M125', authMode: 'none' }, { customerId: 'M123', authMode: 'token' }],
-        intakeBasic: VITEC_SANDBOX_INTAKE,
-        autoAcknowledge: true,
-        replayHours: 1,
-      });
-      servers.push(await startOrderServer(subgraph, { store, log: silentLogger, port, jobPollMs: 100, jobConcurrency: 4, redis: client }));
-    }
+    order = await startOrderInstances({ redisUrl: redis.url, storeMax: 5, jobPollMs: 100, jobConcurrency: 4, redisInReadiness: true });
   });
   afterAll(async () => {
-    for (const c of clients) await c.dispose();
-    for (const s of servers) await s.close();
-    for (const b of buses) await b.close();
-    for (const r of redises) await closeRedis(r);
-    for (const s of stores) await s.close();
-    await sandbox?.close();
-    await database?.drop();
+    await order?.close();
     await redis?.kill();
   });
 
   it('a 5 s outage: every event reaches each of 5 subscribers on both instances, in order, once', async () => {
-    const header = { [CALLER_HEADER]: signCallerIdentity({ kind: 'partner', id: 'p', customers: ['M123', 'M125'], roles: [] }, SECRET) };
     const N = 30;
     type Got = { eventId: string; orderId: string; status: string; at: string; receivedAt: number };
     const subscribers = [0, 0, 0, 1, 1]; // three on the intake instance, two on the other
     const received = subscribers.map(() => [] as Got[]);
     const failures: unknown[] = [];
     for (const [i, instance] of subscribers.entries()) {
-      const c = createClient({ url: servers[instance]!.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
-      clients.push(c);
-      const stream = c.iterate({ query: 'subscription { orderStatusChanged { eventId orderId status at } }', extensions: { headers: header } });
+      const stream = order.subscribe(instance, 'subscription { orderStatusChanged { eventId orderId status at } }');
       void (async () => {
         try {
           for await (const r of stream) {
@@ -110,7 +53,7 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
       await redis.kill();
       await sleep(1_000);
       // an Order instance without Redis still serves (events from the store): ready, and says Redis is down
-      const ready = await fetch(new URL('/readyz', servers[1]!.url));
+      const ready = await fetch(new URL('/readyz', order.servers[1]!.url));
       readyDuringOutage = { status: ready.status, body: await ready.json() };
       await sleep(4_000);
       await redis.start();
@@ -118,7 +61,7 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
     })();
     const placed: string[] = [];
     for (let i = 0; i < N; i++) {
-      const res = await fetch(`${sandbox.url}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId: i % 2 ? 'M123' : 'M125', authMode: i % 2 ? 'token' : 'none' }) });
+      const res = await fetch(`${order.sandbox.url}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId: i % 2 ? 'M123' : 'M125', authMode: i % 2 ? 'token' : 'none' }) });
       const body = (await res.json()) as { intakeStatus: number };
       expect(body.intakeStatus).toBe(200); // Redis is not needed to take an order
       placed.push(String(i));
@@ -127,7 +70,7 @@ describe('fault: Redis stopped and restarted under live subscribers', () => {
     await faults;
 
     const stored = async () =>
-      (await stores[0]!.query<{ id: number; order_id: string; status: string }>('SELECT id, order_id, status FROM order_events ORDER BY id')).rows;
+      (await order.stores[0]!.query<{ id: number; order_id: string; status: string }>('SELECT id, order_id, status FROM order_events ORDER BY id')).rows;
     const deadline = Date.now() + 20_000;
     while ((await stored()).length < 2 * N || received.some((r) => r.length < 2 * N)) {
       if (Date.now() > deadline) throw new Error(`not every event arrived: stored ${(await stored()).length}, received ${received.map((r) => r.length)}`);

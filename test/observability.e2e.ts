@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import YAML from 'yaml';
-import { gql, sandboxFaults, sandboxReset } from './support/graphql';
+import { DEV_PARTNER, gql, sandboxFaults, sandboxReset } from './support/graphql';
 import { metricsUrlOf, scrape, type Scrape } from './support/metrics';
 import { repoRoot } from './support/processes';
 import { metricNamesIn } from './support/promql';
@@ -21,6 +24,15 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const VISION360 = '/service-external-client/vehicule/vision360';
+/** The JSON log lines a process wrote under one request id. */
+const linesOf = (name: string, requestId: string) =>
+  stack.services
+    .find((s) => s.name === name)!
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((l) => l.requestId === requestId);
 const gatewayMetrics = () => scrape(metricsUrlOf(stack.gatewayUrl));
 const vehicleMetrics = () => scrape(metricsUrlOf(stack.subgraphUrl('vehicle')));
 const query = (plate: string) => gql(stack.gatewayUrl, `query VehicleInfo($p: String!) { vehicle(plate: $p) { plate information { vin } } }`, { p: plate });
@@ -103,16 +115,8 @@ describe('one request id from the client to every log line', () => {
       // the gateway passes the client's operation name on to the subgraph
       expect(vendorErrors.value('switchboard_subgraph_request_errors_total', { subgraph: 'vehicle', operation: 'Broken', code: String(body.errors![0]!.extensions?.code) })).toBeGreaterThan(0);
 
-      const linesOf = (name: string) =>
-        stack.services
-          .find((s) => s.name === name)!
-          .output()
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as Record<string, any>)
-          .filter((l) => l.requestId === requestId);
-      await expect.poll(() => linesOf('vehicle').length).toBeGreaterThan(0);
-      const vehicle = linesOf('vehicle');
+      await expect.poll(() => linesOf('vehicle', requestId).length).toBeGreaterThan(0);
+      const vehicle = linesOf('vehicle', requestId);
       const failed = vehicle.find((l) => l.msg === 'vendor call failed');
       expect(failed, stack.services.find((s) => s.name === 'vehicle')!.output()).toBeDefined();
       expect(failed!.err.stack).toMatch(/at .*vendors\/mmp\/client\.ts/);
@@ -120,13 +124,13 @@ describe('one request id from the client to every log line', () => {
       // the vendor call itself is logged with the route and the same id
       expect(vehicle.find((l) => l.msg === 'vendor call answered with a server error')).toMatchObject({ vendor: 'mmp', route: VISION360, status: 500 });
       // and the gateway says which operation failed, under the same id
-      await expect.poll(() => linesOf('gateway').find((l) => l.msg === 'operation answered with errors')).toMatchObject({ operation: 'Broken', service: 'gateway' });
+      await expect.poll(() => linesOf('gateway', requestId).find((l) => l.msg === 'operation answered with errors')).toMatchObject({ operation: 'Broken', service: 'gateway' });
     } finally {
       await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
     }
   });
 
-  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json)', async () => {
+  it('adding the id keeps the HTTP status the runtime gives each kind of error (401 refused, 200 invalid under application/json); a 401 for wrong credentials carries it too', async () => {
     const refused = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'refused-1' },
@@ -135,6 +139,15 @@ describe('one request id from the client to every log line', () => {
     expect(refused.status).toBe(401);
     const body = (await refused.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
     expect(body.errors[0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'refused-1' });
+    // wrong credentials are refused before GraphQL runs, by the caller-identity plugin: the same id in the body
+    const wrongKey = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'refused-2', 'x-api-key': 'not-a-key' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.headers.get('x-request-id')).toBe('refused-2');
+    expect(((await wrongKey.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]!.extensions).toEqual({ code: 'UNAUTHENTICATED', requestId: 'refused-2' });
     const invalid = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'invalid-1' },
@@ -159,6 +172,68 @@ describe('one request id from the client to every log line', () => {
     } finally {
       await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
     }
+  });
+});
+
+describe("a subscription's request id reaches the subgraph over the gateway's graphql-ws", () => {
+  const FOLLOW = 'subscription FollowOrders($after: ID) { orderStatusChanged(afterEventId: $after) { eventId status } }';
+  type Next = { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+
+  /** Follows one subscription at the Order subgraph: started, then ended once the client leaves, both under `requestId`. */
+  async function expectFollowedUnder(requestId: string, leave: () => Promise<unknown>) {
+    await expect.poll(() => linesOf('order', requestId).find((l) => l.msg === 'subscription started'), { timeout: 10_000 }).toMatchObject({ service: 'order' });
+    // a second subscription is under its own id, never this one
+    expect(linesOf('order', requestId).filter((l) => l.msg === 'subscription started')).toHaveLength(1);
+    await leave();
+    await expect.poll(() => linesOf('order', requestId).find((l) => l.msg === 'subscription ended'), { timeout: 10_000 }).toMatchObject({ events: 0, durationMs: expect.any(Number) });
+  }
+
+  it('graphql-ws client: its subscribe message names the id; the subgraph logs the subscription and answers its errors under it', async () => {
+    const client = createWsClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: DEV_PARTNER, retryAttempts: 0 });
+    try {
+      const requestId = `ws-sub-${Date.now()}`;
+      const other = `${requestId}-other`;
+      const sub = client.iterate<Next>({ query: FOLLOW, extensions: { requestId } });
+      const otherSub = client.iterate<Next>({ query: FOLLOW, extensions: { requestId: other } });
+      void sub.next();
+      void otherSub.next();
+      await expectFollowedUnder(requestId, () => sub.return!());
+      // the other subscription shares the gateway's socket to the subgraph, yet lives on under its own id
+      expect(linesOf('order', other).map((l) => l.msg)).toEqual(['subscription started']);
+      await otherSub.return!();
+
+      // an error raised by the subgraph's subscribe resolver leaves it with the id the gateway sent
+      const bad = client.iterate<Next>({ query: FOLLOW, variables: { after: 'not-an-event' }, extensions: { requestId: `${requestId}-bad` } });
+      const first = (await bad.next()).value as Next;
+      expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', requestId: `${requestId}-bad` });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('graphql-ws client: a query (to its subgraph over HTTP) is logged there under the id of its subscribe message', async () => {
+    await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 1 });
+    const client = createWsClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      const requestId = `ws-query-${Date.now()}`;
+      const answer = (await client.iterate<Next>({ query: '{ vehicle(plate: "ABC123") { information { vin } } }', extensions: { requestId } }).next()).value as Next;
+      expect(answer.errors?.[0]?.extensions?.code).toMatch(/^UPSTREAM_/);
+      await expect.poll(() => linesOf('vehicle', requestId).find((l) => l.msg === 'vendor call failed')).toMatchObject({ vendor: 'mmp' });
+    } finally {
+      await client.dispose();
+      await sandboxFaults(stack.sandboxUrl('mmp'), { errorRate: 0 });
+    }
+  });
+
+  it('SSE client: the x-request-id of its request is the id the subgraph logs the subscription under', async () => {
+    const requestId = `sse-sub-${Date.now()}`;
+    const client = createSseClient({ url: stack.gatewayUrl, headers: { ...DEV_PARTNER, 'x-request-id': requestId }, retryAttempts: 0 });
+    const sub = client.iterate<Next>({ query: FOLLOW });
+    void sub.next().catch(() => undefined);
+    await expectFollowedUnder(requestId, async () => {
+      await sub.return!();
+      client.dispose();
+    });
   });
 });
 

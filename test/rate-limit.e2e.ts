@@ -60,7 +60,8 @@ describe.skipIf(!redisUrl)('rate limits across gateway instances (Redis)', () =>
       expect(retry).toBeGreaterThanOrEqual(1);
       expect(retry).toBeLessThanOrEqual(120);
       const body = (await res.json()) as { errors: { extensions: Record<string, unknown> }[] };
-      expect(body.errors[0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: ANON });
+      expect(body.errors[0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: ANON, requestId: res.headers.get('x-request-id') });
+      expect(body.errors[0]!.extensions.requestId).toEqual(expect.any(String));
     }
     expect((await sandboxStats(stack.sandboxUrl('mmp'))).dataRequests).toBe(callsBefore);
   });

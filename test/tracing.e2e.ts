@@ -1,11 +1,15 @@
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql } from './support/graphql';
+import WebSocket from 'ws';
+import { DEV_PARTNER, gql } from './support/graphql';
 import { startOtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { startStack, type Stack } from './support/stack';
 
 /**
  * Gateway → Vehicle subgraph → MMP sandbox, each its own process, exporting OTLP/HTTP to a receiver in
- * this test: one query is one trace across the three hops, joined by `traceparent`.
+ * this test: one query is one trace across the three hops, joined by `traceparent`. A subscription is one
+ * trace too: gateway → Order subgraph over the gateway's shared graphql-ws socket.
  */
 const SERVER = 2;
 const CLIENT = 3;
@@ -16,8 +20,8 @@ describe('OpenTelemetry traces (OTLP http/json)', () => {
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
     stack = await startStack({
-      sandboxes: ['mmp'],
-      subgraphs: ['vehicle'],
+      sandboxes: ['mmp', 'vitec'],
+      subgraphs: ['vehicle', 'order'],
       gateway: true,
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', LOG_LEVEL: 'info' },
     });
@@ -76,6 +80,49 @@ describe('OpenTelemetry traces (OTLP http/json)', () => {
     expect(vendorCall.kind).toBe(CLIENT);
     const root = otlp.spans.find((s) => s.traceId === traceId && s.service === 'switchboard-gateway' && s.kind === SERVER);
     expect(root?.parentSpanId).toBe('00f067aa0ba902b7');
+  });
+
+  /** The Order subgraph's span of a subscription in `traceId`, its parent in the gateway (exported once the subscription ends). */
+  async function orderSubscriptionSpan(traceId: string) {
+    const server = await otlp.until('Order subgraph span of the subscription', (spans) =>
+      spans.find((s) => s.traceId === traceId && s.service === 'switchboard-order' && s.kind === SERVER),
+    );
+    const byId = new Map(otlp.spans.filter((s) => s.traceId === traceId).map((s) => [s.spanId, s]));
+    const ancestors: ReceivedSpan[] = [];
+    for (let s = byId.get(server.parentSpanId!); s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) ancestors.push(s);
+    return { server, ancestors };
+  }
+  const FOLLOW = (name: string) => `subscription ${name} { orderStatusChanged { eventId status } }`;
+
+  it('a subscription over graphql-ws is one trace: the Order subgraph continues the gateway span it was subscribed from', async () => {
+    const client = createWsClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: DEV_PARTNER, retryAttempts: 0 });
+    try {
+      const sub = client.iterate({ query: FOLLOW('TracedOrders') });
+      void sub.next();
+      const op = await otlp.until('gateway span of TracedOrders', (spans) => spans.find((s) => s.service === 'switchboard-gateway' && s.attributes['graphql.operation.name'] === 'TracedOrders'));
+      await new Promise((r) => setTimeout(r, 300)); // the subscription reaches the subgraph
+      await sub.return!();
+      // the gateway's span of the graphql-ws operation is the root, and the Order subgraph's span is in its trace
+      expect(op).toMatchObject({ kind: SERVER, parentSpanId: undefined, name: 'graphql-ws TracedOrders' });
+      const { server, ancestors } = await orderSubscriptionSpan(op.traceId);
+      expect(server.attributes['graphql.operation.name']).toBeDefined();
+      expect(ancestors.at(-1)?.spanId).toBe(op.spanId);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("a subscription over SSE continues the caller's traceparent down to the Order subgraph", async () => {
+    const traceId = '5c0e1f3d2b4a69788796a5b4c3d2e1f0';
+    const client = createSseClient({ url: stack.gatewayUrl, headers: { ...DEV_PARTNER, traceparent: `00-${traceId}-00f067aa0ba902b7-01` }, retryAttempts: 0 });
+    const sub = client.iterate({ query: FOLLOW('CallerTracedOrders') });
+    void sub.next().catch(() => undefined);
+    await otlp.until('gateway span in the caller trace', (spans) => spans.some((s) => s.traceId === traceId && s.service === 'switchboard-gateway'));
+    await new Promise((r) => setTimeout(r, 300));
+    await sub.return!();
+    client.dispose();
+    const { ancestors } = await orderSubscriptionSpan(traceId);
+    expect(ancestors.at(-1)).toMatchObject({ service: 'switchboard-gateway', kind: SERVER, parentSpanId: '00f067aa0ba902b7' });
   });
 
   it('writes the trace id on the log lines of the request, in the subgraph and in the gateway', async () => {

@@ -59,7 +59,7 @@ describe('uploads through the gateway', () => {
     const huge = buildZip([{ name: 'big.bin', content: Buffer.alloc(MAX_BODY + 1024, 1) }]);
     const res = await upload(huge);
     expect(res.status).toBe(413);
-    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', maxBytes: MAX_BODY });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', maxBytes: MAX_BODY, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const big = buildZip([{ name: 'big.bin', content: Buffer.alloc(MAX_FILE + 1024, 1) }]);
     const file = await upload(big);
     expect(file.status).toBe(413);

@@ -2,6 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { count } from '../../platform/metrics';
+import { errorResponse } from '../error-response';
 
 export interface BodyLimitOptions {
   /** largest JSON (non-multipart) body */
@@ -16,7 +17,6 @@ export interface BodyLimitOptions {
   graphqlEndpoint?: string;
 }
 
-const json = (message: string, extensions: Record<string, unknown>) => JSON.stringify({ errors: [{ message, extensions }] });
 
 // By shape: the server adapter's File is not always the global Blob class.
 const isFile = (v: object): v is { size: number } => typeof (v as { size?: unknown }).size === 'number' && typeof (v as { arrayBuffer?: unknown }).arrayBuffer === 'function';
@@ -48,9 +48,9 @@ export function useBodyLimits(opts: BodyLimitOptions): GatewayPlugin {
       if (url.pathname !== endpoint || request.method !== 'POST') return;
       const multipart = (request.headers.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
       const limit = multipart ? opts.maxUploadBodyBytes : opts.maxBodyBytes;
-      const refuse = (status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const refuse = (status: number, message: string, extensions: { code: string } & Record<string, unknown>, headers: Record<string, string> = {}) => {
         count(`gateway.limits.body.${status}`);
-        endResponse(new fetchAPI.Response(json(message, extensions), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } }));
+        endResponse(errorResponse(fetchAPI, status, message, extensions, headers));
       };
       const declared = request.headers.get('content-length');
       if (declared === null) return refuse(411, 'Send the request body with a Content-Length header.', { code: ErrorCode.BAD_USER_INPUT });

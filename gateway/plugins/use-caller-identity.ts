@@ -8,6 +8,7 @@ import { legacyScopes, type PartnerKey } from '../../platform/config/auth';
 import { ErrorCode } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
+import { errorResponse } from '../error-response';
 
 export interface CallerIdentityOptions {
   /** configured partner keys (hashed at rest: sha256 hex of the key) */
@@ -115,7 +116,6 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
 
   // HTTP (queries, mutations, SSE) is authenticated once per request, before anything is parsed.
   const byRequest = new WeakMap<Request, CallerIdentity | null>();
-  const refusedBody = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
 
   return {
     async onRequest({ request, endResponse, fetchAPI }) {
@@ -126,9 +126,7 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
         if (!(err instanceof CallerRefused)) throw err;
         count('gateway.auth.refused');
         options.log.info('caller refused', { reason: err.message, via: 'http' });
-        endResponse(
-          new fetchAPI.Response(refusedBody(err.message), { status: 401, headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'ApiKey, Bearer' } }),
-        );
+        endResponse(errorResponse(fetchAPI, 401, err.message, { code: ErrorCode.UNAUTHENTICATED }, { 'www-authenticate': 'ApiKey, Bearer' }));
       }
     },
 

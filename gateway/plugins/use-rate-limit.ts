@@ -5,6 +5,7 @@ import { decodeJwt } from 'jose';
 import { ErrorCode } from '../../platform/errors';
 import type { RateDecision, RateLimiter } from '../../platform/rate-limit';
 import { clientAddress } from '../client-address';
+import { errorResponse } from '../error-response';
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
@@ -64,10 +65,7 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
       const decision = await opts.limiter.hit(key, limitFor(authenticated));
       if (decision.allowed) return;
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message: message(decision), extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterS, limit: decision.limit } }] }), {
-          status: 429,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(decision.retryAfterS) },
-        }),
+        errorResponse(fetchAPI, 429, message(decision), { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterS, limit: decision.limit }, { 'retry-after': String(decision.retryAfterS) }),
       );
     },
 

@@ -1,4 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { isSubscription, withHeaders } from '../subscription-transport';
 import type { ExecutionResult } from 'graphql';
 import { REQUEST_ID_HEADER, enterRequestContext, requestIdFrom } from '../../platform/request-context';
 
@@ -29,10 +30,28 @@ export function useRequestId(): GatewayPlugin {
       // for the rest of this request's asynchronous flow: plugins, execution, subgraph fetches
       enterRequestContext({ requestId });
     },
+    // Every operation carries its id in its context: an HTTP one the id of its request; a graphql-ws one
+    // (no HTTP request of its own, one socket carries many operations) a sane `extensions.requestId` of
+    // its subscribe message, otherwise a new UUID.
+    onContextBuilding({ context, extendContext }) {
+      const ctx = context as { request?: Request; requestId?: string; params?: { extensions?: { requestId?: unknown } } };
+      if (ctx.requestId) return;
+      const fromClient = ctx.params?.extensions?.requestId;
+      extendContext({ requestId: (ctx.request && ids.get(ctx.request)) ?? requestIdFrom(typeof fromClient === 'string' ? fromClient : undefined) } as never);
+    },
     onFetch({ context, options, setOptions }) {
       const request = (context as { request?: Request } | undefined)?.request;
       const requestId = request && ids.get(request);
       if (requestId) setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), [REQUEST_ID_HEADER]: requestId } });
+    },
+    // An HTTP request's subgraph fetches get the header above, added after the runtime merged identical
+    // in-flight queries (an id per request would keep them apart). A subscription, on a graphql-ws socket
+    // shared by many, and every operation of a graphql-ws client (no HTTP request) carry it in
+    // `extensions.headers` instead, like the caller header: the subscribe message, or headers over HTTP.
+    onSubgraphExecute({ executionRequest, setExecutionRequest }) {
+      const ctx = executionRequest.context as { request?: Request; requestId?: string } | undefined;
+      if (!ctx?.requestId || (ctx.request && !isSubscription(executionRequest))) return;
+      setExecutionRequest(withHeaders(executionRequest, { [REQUEST_ID_HEADER]: ctx.requestId }));
     },
     onResultProcess({ request, result }) {
       const requestId = ids.get(request);
