@@ -2,7 +2,9 @@
  * Fleet query benchmark (issue 2): 50 plates × 5 facets through gateway → Vehicle → MMP sandbox, each
  * its own process, sandbox latency 25 ms. Prints upstream calls per query, token fetches, latency
  * percentiles, requests/s, and the critical path the design allows (sandbox latency × dependent trips).
- *   npm run bench            (BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_LATENCY_MS override the defaults)
+ *   npm run bench            (BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_LATENCY_MS override the defaults;
+ *                             BENCH_VENDOR_CACHE=1 turns on the vendor read cache at its production TTL, so the
+ *                             warm query and the load are served from it: Redis with REDIS_URL, memory otherwise)
  */
 import { gql, sandboxReset, sandboxStats } from '../test/support/graphql';
 import { startStack } from '../test/support/stack';
@@ -17,7 +19,13 @@ const QUERY = `query Fleet($plates: [String!]!) { vehicles(plates: $plates) {
   plate information { vin lastVisitMileage } forecasts { label dueDate } invoices { dmsId amount { amount } }
   operations { date jobLabel } campaignReminders { label sentAt } } }`;
 
-const stack = await startStack({ sandboxes: ['mmp'], subgraphs: ['vehicle'], gateway: true, env: { SANDBOX_LATENCY_MS: String(LATENCY), LOG_LEVEL: 'warn', NODE_ENV: 'production' } });
+const VENDOR_CACHE = process.env.BENCH_VENDOR_CACHE === '1';
+const stack = await startStack({
+  sandboxes: ['mmp'],
+  subgraphs: ['vehicle'],
+  gateway: true,
+  env: { SANDBOX_LATENCY_MS: String(LATENCY), LOG_LEVEL: 'warn', NODE_ENV: 'production', ...(VENDOR_CACHE ? { MMP_VEHICLE_CACHE_TTL_S: '300' } : {}) },
+});
 try {
   const mmp = stack.sandboxUrl('mmp');
   const run = async () => {
@@ -44,7 +52,9 @@ try {
   const result = await load(REQUESTS, CONCURRENCY, run);
   const loadStats = await sandboxStats(mmp);
 
-  process.stdout.write(`\nFleet query: ${PLATES.length} plates × 5 facets, sandbox latency ${LATENCY} ms, gateway → vehicle → MMP sandbox (separate processes)\n\n`);
+  process.stdout.write(
+    `\nFleet query: ${PLATES.length} plates × 5 facets, sandbox latency ${LATENCY} ms, gateway → vehicle → MMP sandbox (separate processes); vendor cache ${VENDOR_CACHE ? `on (${process.env.REDIS_URL ? 'Redis' : 'memory'})` : 'off'}\n\n`,
+  );
   process.stdout.write(
     table([
       ['cold query ok', String(coldOk)],

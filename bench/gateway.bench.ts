@@ -9,7 +9,8 @@
  *   npx tsx bench/gateway.bench.ts --engines switchboard --cpu-prof .prof      profile ours under the same load
  *
  * Options: --rounds N --seconds S --warmup S --connections N --fleet-connections N --queries cross,single,fleet
- * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit>[:K=V,K=V] --variant name:K=V,K=V.
+ * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit>[:K=V,K=V] --variant name:K=V,K=V
+ * --vendor-cache (the subgraphs serve MMP vehicle reads from the vendor read cache, for every engine alike).
  *
  * What is fair about it:
  * - every engine gets the same operations in the same order; each request asks a different plate (the MMP
@@ -52,6 +53,8 @@ const { values: args } = parseArgs({
     'variant-ref': { type: 'string', multiple: true, default: [] },
     variant: { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
+    // the subgraphs serve MMP vehicle reads from the vendor cache (production TTL) instead of the sandbox
+    'vendor-cache': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds ?? (args.short ? 2 : 5));
@@ -113,6 +116,7 @@ const commonEnv: Record<string, string> = {
   ]),
   GATEWAY_SIGNING_SECRET: signingSecret,
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: 'false',
+  ...(args['vendor-cache'] ? { MMP_VEHICLE_CACHE_TTL_S: '300' } : {}),
   SUPERGRAPH_PATH: join(repoRoot, 'schema/supergraph.graphql'),
 };
 const clientHeaders = { 'x-api-key': apiKey };

@@ -7,7 +7,8 @@
  * so that no single client event loop's backlog counts as delivery latency.
  * Separate processes as `npm start` runs them; Redis pub/sub when REDIS_URL is set.
  *
- *   npx tsx bench/order-fanout.bench.ts   (BENCH_SUBSCRIBERS=1000,10000 BENCH_ORDERS=20 BENCH_INTERVAL_MS=300
+ *   npx tsx bench/order-fanout.bench.ts   (GATEWAY_SHARE_SUBSCRIPTIONS=false: one upstream subscription per subscriber;
+ *                                          BENCH_SUBSCRIBERS=1000,10000 BENCH_ORDERS=20 BENCH_INTERVAL_MS=300
  *                                          BENCH_CLIENT_PROCESSES=4; BENCH_INTERVAL_MS=0 places all orders at
  *                                          once: a burst; BENCH_CPU_PROF=<dir> writes a .cpuprofile of the
  *                                          gateway and the Order subgraph, see bench/profile-summary.ts)
@@ -46,17 +47,17 @@ const rssMb = (name: string) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 const wsUrl = stack.gatewayUrl.replace('http', 'ws');
 const SUB = 'subscription { orderStatusChanged { eventId orderId status at } }';
 
-/** Subscriptions the Order subgraph has started so far (its /metrics, JSON or Prometheus text). */
-async function subscriptionsStarted(): Promise<number | undefined> {
+/** Client subscriptions the gateway is feeding (its /metrics), shared or not. */
+async function gatewaySubscribers(): Promise<number> {
+  const text = await (await fetch(stack.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const m = /^switchboard_gateway_subscribers(?:\{[^}]*\})?\s+(\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+/** Subscriptions the Order subgraph serves (one per gateway channel when the gateway shares them). */
+async function orderSubscriptions(): Promise<number> {
   const text = await (await fetch(new URL('/metrics', stack.subgraphUrl('order')))).text();
-  try {
-    const v = (JSON.parse(text) as Record<string, number>)['order.subscriptions.started'];
-    if (typeof v === 'number') return v;
-  } catch {
-    const m = /^order_subscriptions_started(?:_total)?(?:\{[^}]*\})?\s+(\d+)/m.exec(text);
-    if (m) return Number(m[1]);
-  }
-  return undefined;
+  const m = /^switchboard_subscriptions_active\{[^}]*feed="order"[^}]*\}\s+(\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 interface Worker {
@@ -96,16 +97,15 @@ process.once('SIGINT', () => void stack.stop().finally(() => process.exit(130)))
 try {
   for (const n of SIZES) {
     const base = { gateway: rssMb('gateway'), order: rssMb('order') };
-    const startedBefore = await subscriptionsStarted();
     const processes = Math.max(1, Math.min(CLIENT_PROCESSES, Math.ceil(n / 250)));
     const workers = Array.from({ length: processes }, (_, i) => startClients(Math.floor(n / processes) + (i < n % processes ? 1 : 0)));
     const connectStarted = Date.now();
     const ready = await Promise.all(workers.map((w) => w.next((m) => (m.ready ? (m as { connected: number; failed: number }) : undefined))));
     const failed = ready.reduce((s, r) => s + r.failed, 0);
-    // every subscription has reached the Order subgraph (the gateway forwards each one upstream)
+    // every subscription is live at the gateway (and, through it, at the Order subgraph)
     const deadline = Date.now() + 120_000;
-    if (startedBefore !== undefined) while (((await subscriptionsStarted()) ?? 0) - startedBefore < n - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    else await new Promise((r) => setTimeout(r, 1500 + n / 2));
+    while ((await gatewaySubscribers()) < n - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const upstream = await orderSubscriptions();
     const connectSeconds = (Date.now() - connectStarted) / 1000;
     await new Promise((r) => setTimeout(r, 1000)); // let the garbage of connecting settle before reading memory
     const withSubs = { gateway: rssMb('gateway'), order: rssMb('order') };
@@ -137,6 +137,7 @@ try {
       'client procs': processes,
       'connect s': connectSeconds.toFixed(1),
       'never connected': failed,
+      'Order subs': upstream,
       events: `${latencies.length}/${expected}`,
       errors: reports.reduce((s, r) => s + r.errors, 0),
       'p50 ms': percentile(latencies, 50),
@@ -154,6 +155,6 @@ try {
   await stack.stop();
 }
 console.log(
-  `\nOrder fan-out through one gateway: ${ORDERS} orders × 2 statuses per run, one order every ${INTERVAL_MS} ms; events via ${process.env.REDIS_URL ? 'Redis pub/sub' : 'in-process pub/sub'}; store ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR} (gateway pid ${pidOf('gateway')}, order pid ${pidOf('order')})` : ''}`,
+  `\nOrder fan-out through one gateway (GATEWAY_SHARE_SUBSCRIPTIONS=${process.env.GATEWAY_SHARE_SUBSCRIPTIONS ?? 'true'}): ${ORDERS} orders × 2 statuses per run, one order every ${INTERVAL_MS} ms; events via ${process.env.REDIS_URL ? 'Redis pub/sub' : 'in-process pub/sub'}; store ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR} (gateway pid ${pidOf('gateway')}, order pid ${pidOf('order')})` : ''}`,
 );
 console.table(rows);

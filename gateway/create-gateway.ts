@@ -10,6 +10,7 @@ import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
+import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
 /** Origins of Apollo's hosted Sandbox and Studio, so a developer can explore this gateway from them. */
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   unifiedGraphHandler?: GatewayConfigSupergraph['unifiedGraphHandler'];
   /** merge identical in-flight subgraph queries (same URL, headers and body) into one call; default on */
   deduplicateSubgraphRequests?: boolean;
+  /** subscription fan-out: one subscription per channel, bounded queue per subscriber (default: shared, 1,000 events) */
+  subscriptions?: SharedSubscriptionOptions;
 }
 
 export const readSupergraph = (path: string) => readFileSync(path, 'utf8');
@@ -93,6 +96,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),
+      // last: its onSubscribe runs after every check of the subscriber (identity, access, limits)
+      useSharedSubscriptions(opts.subscriptions ?? { share: true, maxQueuedEvents: 1_000 }),
     ],
   });
   // for metrics: the last known state of each subgraph (refreshed by every /readyz), and a fresh check

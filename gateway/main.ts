@@ -45,6 +45,7 @@ try {
     // loaded only when chosen: the native addon exists for linux and macOS only
     unifiedGraphHandler: config.GATEWAY_QUERY_PLANNER === 'rust' ? (await import('@graphql-hive/router-runtime')).unifiedGraphHandler : undefined,
     deduplicateSubgraphRequests: config.GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS,
+    subscriptions: { share: config.GATEWAY_SHARE_SUBSCRIPTIONS, maxQueuedEvents: config.GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS },
     plugins: [
       useDrain(drain),
       ...(await useTracing()),

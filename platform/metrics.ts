@@ -105,6 +105,19 @@ export const tokenMetrics = {
   rejections: tokenCounter('rejections', 'Cached tokens the vendor rejected (401) and that were dropped and fetched again'),
 };
 
+// --- vendor read cache (platform/vendor-cache.ts) ---------------------------------------------------
+
+const vendorCacheCounter = (what: string, help: string, extra: string[] = []) =>
+  counter({ name: `switchboard_vendor_cache_${what}_total`, help, labelNames: ['vendor', 'resource', ...extra] });
+export const vendorCacheMetrics = {
+  hits: vendorCacheCounter('hits', 'Vendor reads served fresh from the vendor cache, by vendor and resource (vehicle, regions, boxes, blacklist)'),
+  misses: vendorCacheCounter('misses', 'Vendor reads the vendor cache did not hold (or held past its stale window): the vendor was called'),
+  stale: vendorCacheCounter('stale', 'Vendor reads served stale (past their TTL, within the stale-while-revalidate window) while a background refresh ran'),
+  revalidations: vendorCacheCounter('revalidations', 'Background refreshes of stale vendor cache entries, by outcome (ok, error)', ['outcome']),
+  invalidations: vendorCacheCounter('invalidations', 'Vendor cache entries dropped because a push said the data changed (e.g. a Carsys push for a plate)'),
+  storeErrors: vendorCacheCounter('store_errors', 'Vendor cache operations (get, set, delete) that failed or timed out in Redis; the read went to the vendor instead', ['op']),
+};
+
 // --- DataLoader batches (subgraphs/*/loaders.ts) ----------------------------------------------------
 
 export const dataLoaderBatchSize = histogram({
@@ -153,6 +166,14 @@ export const eventDeliveryLag = histogram({
   labelNames: ['feed', 'delivery'] as const,
   buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300, 3600],
 });
+
+// --- gateway subscription fan-out (gateway/plugins/use-shared-subscriptions.ts) ---------------------
+
+export const gatewaySubscriptionMetrics = {
+  channels: gauge({ name: 'switchboard_gateway_subscription_channels', help: 'Subscriptions the gateway runs (one per distinct operation, variables and caller), each shared by its subscribers' }),
+  subscribers: gauge({ name: 'switchboard_gateway_subscribers', help: 'Client subscriptions the gateway feeds from its channels' }),
+  slowSubscribers: counter({ name: 'switchboard_gateway_slow_subscribers_total', help: 'Client subscriptions ended with EVENTS_INTERRUPTED because too many events were waiting for them (GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS)' }),
+};
 
 // --- named domain events (intake refused, pushes stored, reservations released, …) ------------------
 

@@ -29,6 +29,8 @@ export const coreEnv = {
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
   GATEWAY_QUERY_PLANNER: envVar(z.enum(['js', 'rust']).default('js'), 'Query planner of the gateway: js (the runtime\'s own) or rust (Hive Router\'s, @graphql-hive/router-runtime; native addon for linux and macOS)'),
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: envVar(bool(true), 'Merge identical in-flight subgraph queries (same caller, same body) into one subgraph call (the gateway benchmark switches it off for a fair comparison)'),
+  GATEWAY_SHARE_SUBSCRIPTIONS: envVar(bool(true), 'Run one subscription per distinct (operation, variables, caller) and hand its events to every such subscriber, so the subgraph executes and serialises each event once (false: one upstream subscription per subscriber)'),
+  GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS: envVar(positiveInt(1_000), 'Events one client subscription may have waiting at the gateway; past it that subscription ends with EVENTS_INTERRUPTED (and resumeAfterEventId) instead of growing memory'),
   GATEWAY_QUERY_BUDGET_MS: envVar(positiveInt(15_000), 'Time budget of one query across all its subgraph and vendor calls, in milliseconds; past it the waiting fields are UPSTREAM_TIMEOUT'),
   GATEWAY_MUTATION_BUDGET_MS: envVar(positiveInt(90_000), 'Time budget of one mutation, in milliseconds: room for the slowest vendor chain (MMP ZIP import up to 60 s, capacity publishing three 10 s posts)'),
 };

@@ -13,6 +13,7 @@ import { sandboxEnv } from './sandbox';
 import { limitsEnv } from './limits';
 import { storeEnv } from './store';
 import { telemetryEnv } from './telemetry';
+import { vendorCacheEnv } from './vendor-cache';
 
 /**
  * Every section of configuration. A domain adds its own section file and one line here.
@@ -34,6 +35,7 @@ export const envSections = {
   limits: limitsEnv,
   store: storeEnv,
   telemetry: telemetryEnv,
+  vendorCache: vendorCacheEnv,
 } satisfies Record<string, EnvSection>;
 
 type Sections = typeof envSections;

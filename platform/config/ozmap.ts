@@ -18,5 +18,5 @@ export const ozmapEnv = {
   COVERAGE_RESERVATION_DAYS: envVar(positiveInt(7), 'Days after which an unconfirmed port reservation is released in OZmap and deleted'),
   COVERAGE_SWEEP_INTERVAL_MS: envVar(positiveInt(60_000), 'How often each Coverage instance looks for expired reservations, in milliseconds'),
   COVERAGE_SWEEP_LEASE_MS: envVar(positiveInt(120_000), 'How long an instance may hold a reservation it is releasing before another instance takes it over'),
-  COVERAGE_REGION_CACHE_S: envVar(nonNegativeInt(300), 'Seconds the OZmap regions of a plan\'s tags are cached per process (0: ask OZmap on every query)'),
+  COVERAGE_REGION_CACHE_S: envVar(nonNegativeInt(300), 'Seconds the OZmap regions of a plan\'s tags are served from the vendor cache (Redis with REDIS_URL, process memory otherwise; 0: ask OZmap on every query)'),
 };

@@ -6,6 +6,7 @@ import { bootstrap, fatal, onShutdown } from '../../platform/process';
 import { startRetention } from '../../platform/retention';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
+import { vendorCacheStoreFromConfig } from '../../platform/vendor-cache';
 import { deleteEndedReservations } from './retention';
 import { coverageMigrations } from './store';
 import { createCoverageClients } from './clients';
@@ -30,7 +31,10 @@ try {
       sweepIntervalMs: config.COVERAGE_SWEEP_INTERVAL_MS,
       leaseMs: config.COVERAGE_SWEEP_LEASE_MS,
       regionCacheS: config.COVERAGE_REGION_CACHE_S,
+      boxCacheS: config.COVERAGE_BOX_CACHE_S,
+      cacheStaleS: config.OZMAP_CACHE_STALE_S,
     },
+    vendorCacheStore: vendorCacheStoreFromConfig(config, log, redis),
   });
   const server = await startSubgraphServer({ name: 'coverage', log, schema: subgraph.schema, context: subgraph.context, ready: dependencyReadiness({ store, redis }), introspection: enabledUnlessProduction(config, config.SUBGRAPH_INTROSPECTION) }, config.COVERAGE_PORT, config.BIND_ADDRESS);
   subgraph.sweeper.start();

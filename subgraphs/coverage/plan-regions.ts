@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import { pointInPolygon, type LatLng } from '../../platform/geo';
 import type { OzmapClient } from '../../vendors/ozmap/client';
 import type { OzmapRegion } from '../../vendors/ozmap/types';
+import type { VendorCache } from '../../platform/vendor-cache';
 
 export interface PlanRegions {
   /** The OZmap regions carrying any of `tagNames` (two OZmap calls, or none while cached). */
@@ -11,14 +11,12 @@ export interface PlanRegions {
 export const inAnyRegion = (p: LatLng, regions: OzmapRegion[]) => regions.some((r) => pointInPolygon(p, r.polygon.coordinates));
 
 /**
- * Region polygons change rarely (an OZmap admin draws them), feasibility queries come often: each
- * process keeps the regions of a tag set for `ttlMs`, and concurrent misses share one fetch.
- * `ttlMs` 0 asks OZmap every time.
+ * Region polygons change rarely (an OZmap admin draws them), feasibility queries come often: the regions
+ * of a tag set go through the vendor cache (platform/vendor-cache.ts, `resource="regions"`; Redis when the
+ * process has it, so every instance shares them), fresh for its TTL, then served while refreshed in the
+ * background. A cache whose TTL is 0 asks OZmap every time.
  */
-export function createPlanRegions(ozmap: OzmapClient, ttlMs: number, now: () => number = Date.now, maxEntries = 1_000): PlanRegions {
-  // one entry per tag set asked for: bounded, the least recently used going first
-  const cache = new LRUCache<string, { at: number; regions: Promise<OzmapRegion[]> }>({ max: maxEntries });
-
+export function createPlanRegions(ozmap: OzmapClient, cache: VendorCache<OzmapRegion[]>): PlanRegions {
   async function fetchRegions(tagNames: string[]): Promise<OzmapRegion[]> {
     const tags = await ozmap.listTags({ filter: [{ property: 'name', operator: 'in', value: tagNames }], select: ['name'], limit: 500 });
     if (!tags.rows.length) return [];
@@ -27,15 +25,8 @@ export function createPlanRegions(ozmap: OzmapClient, ttlMs: number, now: () => 
 
   return {
     forTags(tagNames) {
-      const key = [...new Set(tagNames)].sort().join('\u0000');
-      const hit = cache.get(key);
-      if (hit && now() - hit.at < ttlMs) return hit.regions;
-      const regions = fetchRegions([...new Set(tagNames)]);
-      if (ttlMs > 0) {
-        cache.set(key, { at: now(), regions });
-        regions.catch(() => cache.delete(key));
-      }
-      return regions;
+      const names = [...new Set(tagNames)].sort();
+      return cache.get(`ozmap:${ozmap.baseUrl}:regions:${JSON.stringify(names)}`, () => fetchRegions(names));
     },
   };
 }

@@ -8,6 +8,8 @@ import { parse } from 'graphql';
 import type { Store } from '../../platform/db';
 import type { Logger } from '../../platform/logger';
 import type { OzmapClient } from '../../vendors/ozmap/client';
+import type { OzmapBox, OzmapRegion } from '../../vendors/ozmap/types';
+import { createVendorCache, memoryStore, type VendorCacheStore } from '../../platform/vendor-cache';
 import type { CoverageContext } from './context';
 import { createFeasibility } from './feasibility';
 import { createCoverageLoaders } from './loaders';
@@ -26,7 +28,12 @@ export interface CoverageSettings {
   reservationDays: number;
   sweepIntervalMs: number;
   leaseMs: number;
+  /** TTL of cached OZmap regions (0: none) */
   regionCacheS: number;
+  /** TTL of cached OZmap boxes by id (0 or unset: none) */
+  boxCacheS?: number;
+  /** how long past its TTL a cached region set or box is still served while refreshed (default 0) */
+  cacheStaleS?: number;
 }
 
 export interface CoverageSubgraphOptions {
@@ -40,6 +47,8 @@ export interface CoverageSubgraphOptions {
   signingSecret: string;
   /** the clock (tests move it; production passes nothing) */
   now?: () => Date;
+  /** where cached OZmap reads live (platform/vendor-cache.ts): Redis or memory from main.ts; default a small memory store */
+  vendorCacheStore?: VendorCacheStore;
 }
 
 /**
@@ -50,14 +59,17 @@ export function createCoverageSubgraph(opts: CoverageSubgraphOptions) {
   const { ozmap, log, settings, instanceId } = opts;
   const now = opts.now ?? (() => new Date());
   const store = createCoverageStore(opts.store);
-  const regions = createPlanRegions(ozmap, settings.regionCacheS * 1000);
+  const cacheStore = opts.vendorCacheStore ?? memoryStore(16 * 1024 * 1024);
+  const staleMs = (settings.cacheStaleS ?? 0) * 1000;
+  const regions = createPlanRegions(ozmap, createVendorCache<OzmapRegion[]>(cacheStore, { vendor: 'ozmap', resource: 'regions', ttlMs: settings.regionCacheS * 1000, staleMs, coalesceMisses: true }, log));
+  const boxCache = createVendorCache<OzmapBox>(cacheStore, { vendor: 'ozmap', resource: 'boxes', ttlMs: (settings.boxCacheS ?? 0) * 1000, staleMs }, log);
   const feasibility = createFeasibility({ ozmap, store, regions, defaultRadiusM: settings.defaultRadiusM, maxRadiusM: settings.maxRadiusM });
   const reservations = createReservations({ ozmap, store, regions, log, now, reservationDays: settings.reservationDays, leaseMs: settings.leaseMs, instanceId });
   const sweeper = createSweeper({ ozmap, store, log, now, instanceId, leaseMs: settings.leaseMs, intervalMs: settings.sweepIntervalMs });
   return {
     schema: enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: coverageTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }])),
     context: (req: IncomingMessage): CoverageContext => ({
-      loaders: createCoverageLoaders(ozmap),
+      loaders: createCoverageLoaders(ozmap, boxCache),
       feasibility,
       reservations,
       store,

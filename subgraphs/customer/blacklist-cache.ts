@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
+import { createVendorCache, memoryStore } from '../../platform/vendor-cache';
 import type { MmpBlacklistEntry } from '../../vendors/mmp/adherents-types';
 
 /** A network's blacklist indexed the three ways a customer can be matched. */
@@ -38,38 +38,25 @@ export interface BlacklistCache {
 }
 
 /**
- * One blacklist per MMP network, kept `ttlMs`, shared by every request of the process: a query over many
- * customers (and many queries) costs one fetch per TTL. Concurrent misses share one pending fetch. When a
- * refresh fails and an expired copy exists, the expired copy is served (a day-old opt-out list is better
- * than no answer) and the next request tries again.
+ * One blacklist per MMP network, shared by every request of the process through the vendor cache
+ * (platform/vendor-cache.ts: metrics `resource="blacklist"`): fresh for `ttlMs`, then served for `staleMs`
+ * more while one background fetch refreshes it — also when that fetch fails (a day-old opt-out list is
+ * better than no answer). Concurrent misses share one fetch. Kept in process memory even with Redis: what
+ * is cached is the index built from the list, which a Redis copy would have to rebuild on every request.
  */
-export function createBlacklistCache(opts: { ttlMs: number; fetch: (network: string) => Promise<MmpBlacklistEntry[]>; log: Logger; now?: () => number; maxNetworks?: number }): BlacklistCache {
+export function createBlacklistCache(opts: { ttlMs: number; staleMs: number; fetch: (network: string) => Promise<MmpBlacklistEntry[]>; log: Logger; now?: () => number; maxBytes?: number }): BlacklistCache {
   const now = opts.now ?? Date.now;
-  // one whole blacklist per entry: bounded by count, the least recently used network going first
-  const held = new LRUCache<string, BlacklistIndex>({ max: opts.maxNetworks ?? 100 });
-  const pending = new Map<string, Promise<BlacklistIndex>>();
+  const cache = createVendorCache<BlacklistIndex>(
+    memoryStore(opts.maxBytes ?? 16 * 1024 * 1024),
+    { vendor: 'mmp', resource: 'blacklist', ttlMs: opts.ttlMs, staleMs: opts.staleMs, coalesceMisses: true },
+    opts.log,
+    now,
+  );
   return {
-    get(network) {
-      const cached = held.get(network);
-      if (cached && now() - cached.fetchedAt < opts.ttlMs) return Promise.resolve(cached);
-      const inFlight = pending.get(network);
-      if (inFlight) return inFlight;
-      count('mmp.blacklist.fetches');
-      const p = opts
-        .fetch(network)
-        .then((entries) => {
-          const idx = indexBlacklist(entries, now());
-          held.set(network, idx);
-          return idx;
-        })
-        .catch((err: Error) => {
-          if (!cached) throw err;
-          opts.log.warn('MMP blacklist refresh failed; serving the expired copy', { network, err: err.message });
-          return cached;
-        })
-        .finally(() => pending.delete(network));
-      pending.set(network, p);
-      return p;
-    },
+    get: (network) =>
+      cache.get(network, async () => {
+        count('mmp.blacklist.fetches');
+        return indexBlacklist(await opts.fetch(network), now());
+      }),
   };
 }

@@ -3,6 +3,7 @@ import { isStoreUnavailable } from '../../platform/db';
 import { BodyTooLargeError, drain, readBody } from '../../platform/http-body';
 import type { Logger } from '../../platform/logger';
 import { count } from '../../platform/metrics';
+import { normalisePlate } from '../../platform/plates';
 import type { HttpRoute } from '../../platform/subgraph-server';
 import { PUSH_PATH } from '../../vendors/carsys/paths';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPushSignature } from '../../vendors/carsys/signature';
@@ -18,6 +19,12 @@ export interface CarsysPushReceiverOptions {
   maxBodyBytes: number;
   log: Logger;
   nowS?: () => number;
+  /**
+   * Called with the pushed plate (normalised) after a push that changed stored data (created or updated),
+   * before the answer: the cached vendor reads of that plate are dropped (platform/vendor-cache.ts). Never
+   * throws; a failure leaves the cache to its TTL.
+   */
+  onVehicleChanged?: (plate: string) => Promise<void>;
 }
 
 const header = (req: IncomingMessage, name: string) => {
@@ -109,6 +116,7 @@ export function createCarsysPushReceiver(opts: CarsysPushReceiverOptions): HttpR
       return true;
     }
     count(`carsys.push.${ack.status}`);
+    if (opts.onVehicleChanged && (ack.status === 'created' || ack.status === 'updated')) await opts.onVehicleChanged(normalisePlate(valid.push.vehicle.plate));
     reply(res, ack.status === 'created' ? 201 : 200, ack);
     return true;
   };

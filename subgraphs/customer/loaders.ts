@@ -6,6 +6,8 @@ import type { CarsysWorkOrderStore, DealerRangeKey, PersonKey, StoredPerson, Sto
 import { dealerRangeKeyOf, personKeyOf, workOrderNumberKeyOf } from './carsys-store';
 import type { WorkshopLink } from '../../platform/config/workshop-links';
 import type { MmpClient } from '../../vendors/mmp/client';
+import { cachedMmpVehicle } from '../../vendors/mmp/vehicle-cache';
+import type { VendorCache } from '../../platform/vendor-cache';
 import type { MmpClient as MmpClientRecord } from '../../vendors/mmp/types';
 import type { BlacklistCache, BlacklistIndex } from './blacklist-cache';
 
@@ -17,6 +19,8 @@ export interface CustomerClients {
   blacklists: BlacklistCache;
   /** configured workshop ↔ Carsys dealer ↔ MMP point of sale links (WORKSHOP_LINKS) */
   workshopLinks: WorkshopLink[];
+  /** MMP vehicle reads shared across requests (raw MMP answers; access is checked per field, per request) */
+  vendorCache?: VendorCache<unknown>;
 }
 
 /** Most work orders one person or one workshop range lists (newest / earliest first). */
@@ -46,12 +50,13 @@ export interface CustomerLoaders {
  * one batch.
  */
 export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
+  const read = cachedMmpVehicle(c.mmp, c.vendorCache);
   const mmpClients = new MeasuredDataLoader<string, MmpClientRecord[]>('customer.mmpClients', 
     // MMP has no batch endpoint: one call per distinct plate, run together; DataLoader already removed repeats.
     (plates) =>
       Promise.all(
         plates.map((plate) =>
-          c.mmp.vehicle('client', displayPlate(plate)).catch((err: Error) => {
+          read('client', plate, displayPlate(plate)).catch((err: Error) => {
             // A plate MMP does not know has no MMP customers; every other failure is that plate's error.
             if (err instanceof VendorError && err.code === ErrorCode.NOT_FOUND) return [];
             return err;

@@ -6,6 +6,7 @@ import { startRetention } from '../../platform/retention';
 import { pruneCarsysRows } from './carsys-store';
 import { closeRedis, connectRedis } from '../../platform/redis';
 import { startSubgraphServer } from '../../platform/subgraph-server';
+import { createVendorCache, vendorCacheStoreFromConfig } from '../../platform/vendor-cache';
 import { customerMigrations } from './store';
 import { createCustomerClients } from './clients';
 import { createCustomerSubgraph } from './subgraph';
@@ -22,6 +23,13 @@ try {
     log,
     signingSecret: config.GATEWAY_SIGNING_SECRET,
     blacklistTtlMs: config.CUSTOMER_BLACKLIST_TTL_S * 1000,
+    blacklistStaleMs: config.CUSTOMER_BLACKLIST_STALE_S * 1000,
+    // the same store, key scheme and TTL as the Vehicle subgraph's: with Redis, a Carsys push here drops what Vehicle cached
+    vendorCache: createVendorCache<unknown>(
+      vendorCacheStoreFromConfig(config, log, redis),
+      { vendor: 'mmp', resource: 'vehicle', ttlMs: config.MMP_VEHICLE_CACHE_TTL_S * 1000, staleMs: config.MMP_VEHICLE_CACHE_STALE_S * 1000 },
+      log,
+    ),
     importLimits: {
       maxBytes: config.CUSTOMER_IMPORT_MAX_BYTES,
       maxEntries: config.CUSTOMER_IMPORT_MAX_ENTRIES,

@@ -13,6 +13,8 @@ import { createCarsysPushReceiver } from './carsys-push-receiver';
 import { createCarsysWorkOrderStore } from './carsys-store';
 import { createMmpAdherentsClient, type MmpAdherentsClient } from '../../vendors/mmp/adherents-client';
 import type { MmpClient } from '../../vendors/mmp/client';
+import { mmpVehicleCacheKeys } from '../../vendors/mmp/vehicle-cache';
+import type { VendorCache } from '../../platform/vendor-cache';
 import { createBlacklistCache } from './blacklist-cache';
 import { createImportIdempotency } from './import-idempotency';
 import type { CustomerContext } from './context';
@@ -30,6 +32,10 @@ export interface CustomerSubgraphOptions {
   store: Store;
   log: Logger;
   blacklistTtlMs: number;
+  /** the blacklist is still served this long past its TTL while a refresh runs (default: a day) */
+  blacklistStaleMs?: number;
+  /** MMP vehicle reads shared across requests and processes (platform/vendor-cache.ts): the `client` service here; a Carsys push for a plate drops that plate's entries */
+  vendorCache?: VendorCache<unknown>;
   importLimits: { maxBytes: number; maxEntries: number; maxUncompressedBytes?: number; maxRatio?: number };
   /** retention of the ZIP import's idempotency keys (default 24 h) and the lease of a running one (default 120 s), ms */
   importIdempotency?: { retentionMs: number; pendingLeaseMs: number };
@@ -47,8 +53,16 @@ export interface CustomerSubgraphOptions {
 export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema: ReturnType<typeof buildSubgraphSchema>; context: (req: IncomingMessage) => CustomerContext; routes: HttpRoute[] } {
   const carsys = createCarsysWorkOrderStore(opts.store);
   const adherents = opts.adherents ?? createMmpAdherentsClient(opts.mmp, opts.mmpNetwork);
-  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
-  const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists, workshopLinks: opts.workshopLinks ?? [] };
+  const blacklists = createBlacklistCache({ ttlMs: opts.blacklistTtlMs, staleMs: opts.blacklistStaleMs ?? 86_400_000, fetch: () => detachedFromCaller(() => adherents.blacklist('csv')), log: opts.log });
+  const clients: CustomerClients = { mmp: opts.mmp, mmpNetwork: opts.mmpNetwork, carsys, blacklists, workshopLinks: opts.workshopLinks ?? [], vendorCache: opts.vendorCache };
+  const pushLog = opts.log.child({ route: 'carsys-push' });
+  const vendorCache = opts.vendorCache;
+  // A pushed work order says this plate's vehicle changed at the workshop: MMP's answers for it are re-read.
+  const onVehicleChanged = vendorCache?.enabled
+    ? async (plate: string) => {
+        if (!(await vendorCache.invalidate(mmpVehicleCacheKeys(opts.mmp, plate)))) pushLog.warn('cached MMP reads of a pushed plate could not be dropped; they expire with their TTL');
+      }
+    : undefined;
   const schema = enforceAccessDirectives(buildSubgraphSchema([{ typeDefs: customerTypeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }]));
   const importKeys = createImportIdempotency({ store: opts.store, ...(opts.importIdempotency ?? { retentionMs: 86_400_000, pendingLeaseMs: 120_000 }) });
   const context = (req: IncomingMessage): CustomerContext => ({
@@ -63,7 +77,7 @@ export function createCustomerSubgraph(opts: CustomerSubgraphOptions): { schema:
     schema,
     context,
     routes: [
-      createCarsysPushReceiver({ store: carsys, log: opts.log.child({ route: 'carsys-push' }), ...opts.carsys }),
+      createCarsysPushReceiver({ store: carsys, log: pushLog, onVehicleChanged, ...opts.carsys }),
       // Room for the operations and map parts and the multipart framing around the largest accepted file.
       createMultipartGraphQLRoute({ schema, context, log: opts.log, maxBodyBytes: opts.importLimits.maxBytes + 64 * 1024 }),
     ],

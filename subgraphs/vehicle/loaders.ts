@@ -4,6 +4,8 @@ import { MeasuredDataLoader } from '../../platform/measured-dataloader';
 import type { MmpClient } from '../../vendors/mmp/client';
 import type { MmpVehicleService, MmpVehicleServices, MmpVision360 } from '../../vendors/mmp/types';
 import { displayPlate } from '../../platform/plates';
+import type { VendorCache } from '../../platform/vendor-cache';
+import { cachedMmpVehicle } from '../../vendors/mmp/vehicle-cache';
 
 /** The facets of a vehicle and the MMP service that serves each alone. */
 export const facetService = {
@@ -57,9 +59,13 @@ export const isMmpNotFound = (e: unknown) => e instanceof VendorError && e.code 
  * asked for one facet costs one call to that facet's own service. Once a plate's vision360 record is
  * loaded, every later facet of that plate is served from it. Errors are per plate (DataLoader's
  * per-key errors): one unknown plate does not fail the others.
+ *
+ * With `cache` (platform/vendor-cache.ts) each MMP read goes through the cross-request cache of raw MMP
+ * answers, keyed by service and plate; the access rules stay where they are (field level, per request).
  */
-export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
-  const vision360 = new MeasuredDataLoader<string, MmpVision360>('vehicle.vision360', (plates) => Promise.all(plates.map((p) => mmp.vehicle('vision360', displayPlate(p)).catch((e: Error) => e))), {
+export function createVehicleLoaders(mmp: MmpClient, cache?: VendorCache<unknown>): VehicleLoaders {
+  const read = cachedMmpVehicle(mmp, cache);
+  const vision360 = new MeasuredDataLoader<string, MmpVision360>('vehicle.vision360', (plates) => Promise.all(plates.map((p) => read('vision360', p, displayPlate(p)).catch((e: Error) => e))), {
     // One call per plate anyway (MMP has no batch endpoint); batching here only merges duplicates.
     maxBatchSize: 100,
   });
@@ -89,7 +95,7 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
       for (const [plate, facets] of facetsByPlate) {
         const [only] = facets;
         if (facets.size === 1 && facetService[only!] !== 'vision360' && !vision360Loaded.has(plate)) {
-          single.set(plate, remember(plate, mmp.vehicle(facetService[only!], displayPlate(plate))));
+          single.set(plate, remember(plate, read(facetService[only!], plate, displayPlate(plate))));
         }
       }
       return Promise.all(
@@ -133,13 +139,13 @@ export function createVehicleLoaders(mmp: MmpClient): VehicleLoaders {
  * field anyway. One case still costs two calls: a query asking exactly one facet that has its own MMP
  * service (e.g. `forecasts`) and `facts` (which needs `information`, a vision360 facet).
  */
-export function createRequestLoaders(mmp: MmpClient, opts: { maxRequests: number; ttlMs: number }) {
+export function createRequestLoaders(mmp: MmpClient, opts: { maxRequests: number; ttlMs: number }, cache?: VendorCache<unknown>) {
   const byRequest = new LRUCache<string, VehicleLoaders>({ max: opts.maxRequests, ttl: opts.ttlMs });
   return (operationId: string | undefined, callerKey: string): VehicleLoaders => {
-    if (!operationId) return createVehicleLoaders(mmp);
+    if (!operationId) return createVehicleLoaders(mmp, cache);
     const key = `${operationId}\u0000${callerKey}`;
     let loaders = byRequest.get(key);
-    if (!loaders) byRequest.set(key, (loaders = createVehicleLoaders(mmp)));
+    if (!loaders) byRequest.set(key, (loaders = createVehicleLoaders(mmp, cache)));
     return loaders;
   };
 }

@@ -45,6 +45,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     GATEWAY_RATE_LIMIT_AUTHENTICATED: '1000000',
     VITEC_INTAKE_RATE_PER_OFFICE: '1000000',
     VITEC_INTAKE_RATE_PER_ADDRESS: '1000000',
+    // Each stack caches vendor reads under its own Redis prefix; and tests count vendor calls and inject
+    // vendor faults per request, so the MMP vehicle and OZmap box caches are off unless a test turns them on
+    // (test/vendor-cache.e2e.ts). Regions and the blacklist keep their production default.
+    VENDOR_CACHE_PREFIX: `switchboard:test-vendor-cache:${randomUUID()}:`,
+    MMP_VEHICLE_CACHE_TTL_S: '0',
+    COVERAGE_BOX_CACHE_S: '0',
     ...opts.env,
   };
   const ports: Record<string, number> = {};

@@ -37,6 +37,8 @@ export interface MmpClient {
   /** the `{version}` and `{reseau}` path segments of this account */
   readonly version: string;
   readonly reseau: string;
+  /** Names the data this client reads (origin, version, network, language): cached reads are keyed by it. */
+  readonly dataScope: string;
 }
 
 export type MmpRequest = Omit<HttpRequest, 'path'> & { path: string; absolute?: boolean };
@@ -111,6 +113,7 @@ export function createMmpClient(opts: MmpClientOptions): MmpClient {
     basePath,
     version,
     reseau,
+    dataScope: `${http.baseUrl}${basePath}?lang=${lang}`,
     call,
     callRaw,
     vehicle: (service, plate, signal) =>
