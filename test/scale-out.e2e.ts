@@ -14,9 +14,9 @@ import { redisUrlForTests } from './support/services';
 import { createThrowawayDatabase } from './support/throwaway-postgres';
 
 /**
- * Scale-out on one machine: two gateways behind HAProxy, two replicas of the Order and Vehicle subgraphs
- * (each pool behind its own HAProxy frontend, as Kubernetes Services would be; `SCALE_OUT_FULL=1` adds two
- * replicas of Customer, Capacity and Coverage and their sandboxes), one Redis, one PostgreSQL, the vendor
+ * Scale-out on one machine: two gateways behind HAProxy, two replicas of every subgraph (each pool behind
+ * its own HAProxy frontend, as Kubernetes Services would be; `SCALE_OUT_LIGHT=1` keeps two replicas of Order
+ * and Vehicle only, one of the others), one Redis, one PostgreSQL, the vendor
  * sandboxes. Under a steady stream of Vitec order intakes (Vitec opens the order URL on the gateway host,
  * through the load balancer) and queries, with live order subscribers that resume with `afterEventId`
  * whenever their stream ends, one replica of each kind is stopped with SIGTERM (graceful drain) and
@@ -28,7 +28,8 @@ import { createThrowawayDatabase } from './support/throwaway-postgres';
  * failures by code per phase, intake retries, resumes, and the time until full service after each stop.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FULL = process.env.SCALE_OUT_FULL === '1';
+/** Every subgraph × 2 by default (as deployed); SCALE_OUT_LIGHT=1 keeps two replicas of Order and Vehicle only. */
+const FULL = process.env.SCALE_OUT_LIGHT !== '1';
 /** SCALE_OUT_LB_RETRY=0: HAProxy without retries, to measure what a kill -9 costs the requests in flight */
 const LB_RETRY = process.env.SCALE_OUT_LB_RETRY !== '0';
 const redisUrl = redisUrlForTests();
