@@ -2,6 +2,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { RateLimiter } from '../../platform/rate-limit';
 import { PUSH_PATH } from '../../vendors/carsys/paths';
 import { clientAddress } from '../client-address';
+import { declaredLengthProblem, forwardToService, socketAddressOf } from '../forward';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../vendors/carsys/signature';
 
 /**
@@ -29,31 +30,18 @@ export function useCarsysPush(opts: {
       const json = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
         endResponse(new fetchAPI.Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
       if (opts.limits) {
-        const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
-        const hit = await opts.limits.limiter.hit(`addr:${clientAddress(request.headers, socket, opts.limits.trustedProxyHops ?? 0)}`, opts.limits.perAddress);
+        const hit = await opts.limits.limiter.hit(`addr:${clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0)}`, opts.limits.perAddress);
         if (!hit.allowed) return json(429, 'rate_limited', 'too many pushes from this address; push again later', { 'retry-after': String(hit.retryAfterS) });
       }
       if (request.method !== 'POST') return json(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
-      const declared = request.headers.get('content-length');
-      if (declared === null) return json(411, 'length_required', 'send the work order with a Content-Length header');
-      const length = Number(declared);
-      if (!Number.isSafeInteger(length) || length < 0) return json(400, 'invalid_body', 'Content-Length is not a byte count');
-      if (length > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
+      const problem = declaredLengthProblem(request, opts.maxBodyBytes);
+      if (problem?.status === 411) return json(411, 'length_required', 'send the work order with a Content-Length header');
+      if (problem?.status === 400) return json(400, 'invalid_body', 'Content-Length is not a byte count');
+      if (problem) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
       const body = new Uint8Array(await request.arrayBuffer());
       if (body.byteLength > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
-      const headers: Record<string, string> = {};
-      for (const h of pass) {
-        const v = request.headers.get(h);
-        if (v) headers[h] = v;
-      }
       try {
-        const res = await fetch(`${origin}${url.pathname}`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
-        const out = new fetchAPI.Headers();
-        for (const h of back) {
-          const v = res.headers.get(h);
-          if (v) out.set(h, v);
-        }
-        endResponse(new fetchAPI.Response(await res.text(), { status: res.status, headers: out }));
+        endResponse(await forwardToService(fetchAPI, request, `${origin}${url.pathname}`, { body, pass, back, timeoutMs: opts.timeoutMs ?? 10_000 }));
       } catch {
         json(503, 'store_unavailable', 'the work-order service is unavailable; push it again', { 'retry-after': '5' });
       }

@@ -1,6 +1,7 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { RateLimiter } from '../../platform/rate-limit';
 import { clientAddress } from '../client-address';
+import { declaredLengthProblem, forwardToService, socketAddressOf } from '../forward';
 
 /** Per office (`customerId`) and per source address: a forged link cannot make us store or verify without bound. */
 export interface IntakeRateLimits {
@@ -29,8 +30,7 @@ export function useVitecOrderIntake(opts: { orderServiceOrigin: string; path?: s
         endResponse(new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
       if (opts.limits) {
         // Counted before the Order service is asked: a refused open stores nothing and verifies nothing.
-        const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
-        const address = clientAddress(request.headers, socket, opts.limits.trustedProxyHops ?? 0);
+        const address = clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0);
         const office = (url.searchParams.get('customerId') ?? '').slice(0, 64);
         const byAddress = await opts.limits.limiter.hit(`addr:${address}`, opts.limits.perAddress);
         const byOffice = byAddress.allowed ? await opts.limits.limiter.hit(`office:${office}`, opts.limits.perOffice) : byAddress;
@@ -40,28 +40,12 @@ export function useVitecOrderIntake(opts: { orderServiceOrigin: string; path?: s
         }
       }
       const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-      const declared = request.headers.get('content-length');
-      if (hasBody && declared === null) return text(411, 'Send the order request with a Content-Length header.');
-      if (hasBody && Number(declared) > (opts.maxBodyBytes ?? 64 * 1024)) return text(413, 'The order request is too large.');
-      const headers: Record<string, string> = {};
-      for (const h of pass) {
-        const v = request.headers.get(h);
-        if (v) headers[h] = v;
-      }
+      const problem = hasBody ? declaredLengthProblem(request, opts.maxBodyBytes ?? 64 * 1024) : undefined;
+      if (problem?.status === 411) return text(411, 'Send the order request with a Content-Length header.');
+      if (problem?.status === 400) return text(400, 'The Content-Length of the order request is not a byte count.');
+      if (problem) return text(413, 'The order request is too large.');
       try {
-        const res = await fetch(`${origin}${path}${url.search}`, {
-          method: request.method,
-          headers,
-          body: request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text(),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-        });
-        const out = new fetchAPI.Headers();
-        for (const h of back) {
-          const v = res.headers.get(h);
-          if (v) out.set(h, v);
-        }
-        endResponse(new fetchAPI.Response(await res.text(), { status: res.status, headers: out }));
+        endResponse(await forwardToService(fetchAPI, request, `${origin}${path}${url.search}`, { body: hasBody ? await request.text() : undefined, pass, back, timeoutMs: opts.timeoutMs ?? 15_000 }));
       } catch {
         endResponse(new fetchAPI.Response('Order service unavailable; please try again.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' } }));
       }
