@@ -1,32 +1,20 @@
+import { startMmpAdherents, type MmpAdherentsFixture } from '../../test/support/mmp-adherents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../platform/http-client';
 import { silentLogger } from '../../platform/logger';
-import type { RunningSandbox } from '../../platform/sandbox';
-import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { createMmpAdherentsClient } from '../../vendors/mmp/adherents-client';
-import { createMmpClient } from '../../vendors/mmp/client';
-import { buildAdherentData } from '../../vendors/mmp/sandbox/adherents-data';
-import { mmpAdherentRoutes } from '../../vendors/mmp/sandbox/adherents-routes';
-import { buildFleet } from '../../vendors/mmp/sandbox/fleet';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from '../../vendors/mmp/sandbox/server';
 import { createBlacklistCache } from './blacklist-cache';
 
 const BLACKLIST = 'GET /api/v1/trif/service-external-client/adherents/relance-clients/blacklist';
-const fleet = buildFleet(60);
-const data = buildAdherentData(fleet);
-let sandbox: RunningSandbox;
-let http: ReturnType<typeof createHttpClient>;
-let adherents: ReturnType<typeof createMmpAdherentsClient>;
+let fixture: MmpAdherentsFixture;
+let sandbox: MmpAdherentsFixture['sandbox'];
+let data: MmpAdherentsFixture['data'];
+let adherents: MmpAdherentsFixture['adherents'];
 
 beforeAll(async () => {
-  sandbox = await startMmpSandbox({ port: 0, fleet, extraRoutes: (ctx) => mmpAdherentRoutes(ctx, data) });
-  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 3_000 });
-  const tokens = createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 });
-  adherents = createMmpAdherentsClient(createMmpClient({ http, tokens, version: 'v1', reseau: 'trif', lang: 'en', credentials: MMP_SANDBOX_CREDENTIALS }), 'trif');
+  fixture = await startMmpAdherents(60);
+  ({ sandbox, data, adherents } = fixture);
 });
 afterAll(async () => {
-  await sandbox?.close();
-  await http?.close();
+  await fixture?.close();
 });
 
 describe('MMP blacklist cache (Customer domain)', () => {

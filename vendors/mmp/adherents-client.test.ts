@@ -1,30 +1,20 @@
+import { startMmpAdherents, type MmpAdherentsFixture } from '../../test/support/mmp-adherents';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../platform/http-client';
-import { silentLogger } from '../../platform/logger';
-import type { RunningSandbox } from '../../platform/sandbox';
-import { createMemoryTokenCache, createTokenProvider } from '../../platform/tokens';
-import { createMmpAdherentsClient, parseBlacklistCsv } from './adherents-client';
-import { createMmpClient } from './client';
-import { buildAdherentData } from './sandbox/adherents-data';
-import { blacklistCsv, mmpAdherentRoutes } from './sandbox/adherents-routes';
-import { buildFleet } from './sandbox/fleet';
-import { MMP_SANDBOX_CREDENTIALS, startMmpSandbox } from './sandbox/server';
+import { parseBlacklistCsv } from './adherents-client';
+import { blacklistCsv } from './sandbox/adherents-routes';
+import { MMP_SANDBOX_CREDENTIALS } from './sandbox/server';
 
-const fleet = buildFleet(60);
-const data = buildAdherentData(fleet);
-let sandbox: RunningSandbox;
-let http: ReturnType<typeof createHttpClient>;
-let adherents: ReturnType<typeof createMmpAdherentsClient>;
+let fixture: MmpAdherentsFixture;
+let sandbox: MmpAdherentsFixture['sandbox'];
+let data: MmpAdherentsFixture['data'];
+let adherents: MmpAdherentsFixture['adherents'];
 
 beforeAll(async () => {
-  sandbox = await startMmpSandbox({ port: 0, fleet, extraRoutes: (ctx) => mmpAdherentRoutes(ctx, data) });
-  http = createHttpClient({ vendor: 'mmp', baseUrl: sandbox.url, timeoutMs: 3_000 });
-  const tokens = createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 });
-  adherents = createMmpAdherentsClient(createMmpClient({ http, tokens, version: 'v1', reseau: 'trif', lang: 'en', credentials: MMP_SANDBOX_CREDENTIALS }), 'trif');
+  fixture = await startMmpAdherents(60);
+  ({ sandbox, data, adherents } = fixture);
 });
 afterAll(async () => {
-  await sandbox?.close();
-  await http?.close();
+  await fixture?.close();
 });
 beforeEach(() => {
   sandbox.setFaults({ errorRate: 0, malformedRate: 0 });
@@ -80,11 +70,7 @@ describe('MMP adherent services', () => {
     expect(calls(seedPath)).toBe(1);
     expect(calls(versionedPath)).toBe(0);
 
-    const versioned = createMmpAdherentsClient(
-      createMmpClient({ http, tokens: createTokenProvider({ cache: createMemoryTokenCache(), log: silentLogger, expiryMarginS: 60, lockTtlMs: 5_000, lockWaitMs: 5_000 }), version: 'v1', reseau: 'trif', lang: 'en', credentials: MMP_SANDBOX_CREDENTIALS }),
-      'trif',
-      { campaignClientsPath: '/api/{version}/{reseau}/service-external-client/adherents/{code_pdv}/campagnes-clients' },
-    );
+    const versioned = fixture.adherentsWith({ campaignClientsPath: '/api/{version}/{reseau}/service-external-client/adherents/{code_pdv}/campagnes-clients' });
     expect((await versioned.campaignClients(code, 1)).campagneList).toEqual(body.campagneList);
     expect(calls(versionedPath)).toBe(1);
   });
