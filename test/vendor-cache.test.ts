@@ -53,12 +53,16 @@ describe.each(stores)('vendor cache on %s', (_name, makeStore) => {
     expect(calls() - before).toBe(1);
 
     now += 2;
-    sandbox.setFaults({ latencyMs: 100 });
-    const [a, b, c] = await Promise.all([cache.get('ABC123', read('ABC123')), cache.get('ABC123', read('ABC123')), cache.get('ABC123', read('ABC123'))]);
+    // The refresh's MMP call waits behind a gate this test opens only after the readers have their answers:
+    // had any reader waited for the refresh, this would never resolve.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const gated = (plate: string) => () => gate.then(() => mmp.mmp.vehicle('vision360', plate));
+    const [a, b, c] = await Promise.all([cache.get('ABC123', gated('ABC123')), cache.get('ABC123', gated('ABC123')), cache.get('ABC123', gated('ABC123'))]);
     expect([a, b, c]).toEqual([first, first, first]);
-    expect(calls() - before).toBe(1); // the refresh has not answered yet: the readers did not wait for it
+    expect(calls() - before).toBe(1); // the refresh has not been sent yet: the readers did not wait for it
+    open();
     await settle();
-    sandbox.setFaults({ latencyMs: 0 });
     expect(calls() - before).toBe(2); // one refresh, not three
 
     // the refresh stored a fresh copy at `now`: fresh again for the TTL
