@@ -314,6 +314,19 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       },
     };
 
+    if (!busReady && seen === undefined) {
+      // Where live sequencing starts: the newest event committed when this instance begins to listen. Without
+      // it the first live event would set `seen`, and a lower id another instance published a moment later
+      // would be handed on after it (out of order) instead of being read as a gap first. Ingests wait for it.
+      sequencing = sequencing.then(async () => {
+        if (seen !== undefined) return;
+        try {
+          seen = await orders.lastEventId();
+        } catch (err) {
+          log.warn('order events: newest event id not read; the first live event starts the sequence', { err: (err as Error).message });
+        }
+      });
+    }
     busReady ??= pubsub.subscribe(channel, onBusMessage).catch((err) => {
       busReady = undefined;
       throw err;
