@@ -56,4 +56,32 @@ describe('order event feed ordering', () => {
     feed.close();
     await pubsub.close();
   });
+
+  it("a fresh instance's very first live event, above a lower one still to arrive, waits for it too", async () => {
+    const orders = createOrderStore(store);
+    const pubsub = createMemoryPubSub();
+    const feed = createOrderEventFeed({ pubsub, channel: 'order-events-2', orders, log: silentLogger, replayHours: 1 });
+    await store.query(`INSERT INTO orders (id, intake_key, customer_id, auth_mode, status) VALUES ('ord_b', 'k-b', 'M2', 'none', 'RECEIVED')`);
+    const insert = async (status: string): Promise<OrderEvent> => {
+      const { rows } = await store.query<{ id: string; at: Date }>(`INSERT INTO order_events (order_id, customer_id, status) VALUES ('ord_b', 'M2', $1) RETURNING id, at`, [status]);
+      return { eventId: String(rows[0]!.id), orderId: 'ord_b', customerId: 'M2', status: status as OrderEvent['status'], description: null, at: new Date(rows[0]!.at).toISOString() };
+    };
+    // the instance starts listening (a live subscriber) before these events exist
+    const stream = await feed.subscribe({ customers: ['M2'] });
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const item of stream) {
+        got.push((item as OrderEvent).status);
+        if (got.length === 2) return;
+      }
+    })();
+    const lower = await insert('RECEIVED');
+    const higher = await insert('VERIFIED');
+    await feed.publish(higher); // the first live event this instance sees
+    await feed.publish(lower); // another replica's, a moment later
+    await reading;
+    expect(got).toEqual(['RECEIVED', 'VERIFIED']);
+    feed.close();
+    await pubsub.close();
+  });
 });
