@@ -10,6 +10,7 @@ import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
+import { useFieldErrorPaths } from './plugins/use-field-error-paths';
 import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
@@ -93,6 +94,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
+      // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, as the JS planner does
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),
