@@ -11,6 +11,7 @@ import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 import { useFieldErrorPaths } from './plugins/use-field-error-paths';
+import { useRequiredNulls } from './plugins/use-required-nulls';
 import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
@@ -94,8 +95,9 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
-      // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, as the JS planner does
-      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths()] : []),
+      // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, and `null` @requires
+      // values kept in representations, as the JS planner does
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),
