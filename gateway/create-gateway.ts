@@ -12,6 +12,7 @@ import { useRequestId } from './plugins/use-request-id';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 import { useFieldErrorPaths } from './plugins/use-field-error-paths';
 import { useRequiredNulls } from './plugins/use-required-nulls';
+import { useOperationNames } from './plugins/use-operation-names';
 import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
@@ -96,8 +97,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
       // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, and `null` @requires
-      // values kept in representations, as the JS planner does
-      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls()] : []),
+      // values kept in representations, the client's operation name on subgraph calls, as the JS planner does
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls(), useOperationNames()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),
