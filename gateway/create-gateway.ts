@@ -13,6 +13,7 @@ import { useSubgraphErrors } from './plugins/use-subgraph-errors';
 import { useFieldErrorPaths } from './plugins/use-field-error-paths';
 import { useRequiredNulls } from './plugins/use-required-nulls';
 import { useOperationNames } from './plugins/use-operation-names';
+import { useSubscriptionEvents } from './plugins/use-subscription-events';
 import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
@@ -98,7 +99,8 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useSubgraphErrors({ log: opts.log }),
       // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, and `null` @requires
       // values kept in representations, the client's operation name on subgraph calls, as the JS planner does
-      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls(), useOperationNames()] : []),
+      // and subscription events that match the subgraph's (before useSharedSubscriptions)
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls(), useOperationNames(), useSubscriptionEvents()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),
