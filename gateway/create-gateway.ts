@@ -10,6 +10,10 @@ import { useMaxDepth } from './plugins/use-max-depth';
 import { usePrometheus } from './plugins/use-prometheus';
 import { useRequestId } from './plugins/use-request-id';
 import { useSubgraphErrors } from './plugins/use-subgraph-errors';
+import { useFieldErrorPaths } from './plugins/use-field-error-paths';
+import { useRequiredNulls } from './plugins/use-required-nulls';
+import { useOperationNames } from './plugins/use-operation-names';
+import { useSubscriptionEvents } from './plugins/use-subscription-events';
 import { useSharedSubscriptions, type SharedSubscriptionOptions } from './plugins/use-shared-subscriptions';
 import { explorerGraphiQLOptions, renderExplorerPage, useExplorer, type ExplorerSetting } from './plugins/use-explorer';
 
@@ -93,6 +97,10 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       useMaxDepth(opts.maxDepth),
       useDeadlines(opts.budgets),
       useSubgraphErrors({ log: opts.log }),
+      // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, and `null` @requires
+      // values kept in representations, the client's operation name on subgraph calls, as the JS planner does
+      // and subscription events that match the subgraph's (before useSharedSubscriptions)
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls(), useOperationNames(), useSubscriptionEvents()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),

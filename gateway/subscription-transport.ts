@@ -1,6 +1,6 @@
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -20,9 +20,48 @@ export default {
     const url = transportEntry.location.replace(/^http(s?):\/\//, 'ws$1://');
     const client = createClient({ url, webSocketImpl: WebSocket, lazy: true, lazyCloseTimeout: 3_000, retryAttempts: 0 });
     // disposable: disposing it disposes the client
-    return buildGraphQLWSExecutor(client);
+    const executor = buildGraphQLWSExecutor(client);
+    const withErrors = (request: Parameters<typeof executor>[0]) => {
+      const result = executor(request) as AsyncIterable<ExecutionResult> | Promise<ExecutionResult>;
+      return Symbol.asyncIterator in result ? mapResults(result) : result.then(asGraphQLErrors);
+    };
+    // the executor's dispose symbol(s) (it may be Symbol.asyncDispose or a polyfill's) stay on the wrapper
+    for (const key of Object.getOwnPropertySymbols(executor)) Object.defineProperty(withErrors, key, Object.getOwnPropertyDescriptor(executor, key)!);
+    return withErrors as unknown as typeof executor;
   },
 };
+
+/**
+ * graphql-ws hands a subgraph's errors over as the JSON it received; the JS planner wraps them itself,
+ * Hive Router's (`GATEWAY_QUERY_PLANNER=rust`) passes them on as they are and the server then masks them
+ * (not `GraphQLError`s) as INTERNAL_SERVER_ERROR. Made `GraphQLError`s here, with their message, path and
+ * extensions (the subgraph's code), both planners see what the HTTP transport gives them.
+ */
+function mapResults(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  const it = source[Symbol.asyncIterator]();
+  // a plain iterator, not an async generator: a `return()` (the client left) reaches the socket at once,
+  // not after the next event
+  return {
+    next: () => it.next().then((r) => (r.done ? r : { done: false, value: asGraphQLErrors(r.value) })),
+    return: (value?: unknown) => (it.return ? it.return(value) : Promise.resolve({ done: true as const, value })),
+    throw: (err?: unknown) => (it.throw ? it.throw(err) : Promise.reject(err)),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function asGraphQLErrors(result: ExecutionResult): ExecutionResult {
+  if (!result || !Array.isArray(result.errors) || result.errors.every((e) => e instanceof GraphQLError)) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      if (e instanceof GraphQLError) return e;
+      const f = e as GraphQLFormattedError;
+      return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
+    }),
+  };
+}
 
 type ExecutionRequest = Parameters<NonNullable<GatewayPlugin['onSubgraphExecute']>>[0]['executionRequest'];
 

@@ -262,6 +262,7 @@ describe('subgraph faults', () => {
     expect(value.data!.vehicle.customers).toBeNull();
     expect(value.errors).toHaveLength(1);
     expect(value.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', subgraph: 'customer', requestId: expect.any(String) });
+    expect(value.errors![0]!.path).toEqual(['vehicle', 'customers']);
     expect(value.errors![0]!.message).not.toMatch(/127\.0\.0\.1|http:/);
     expect(ms).toBeLessThan(1_000);
     expect(service('gateway').output()).toMatch(/"subgraph":"customer","code":"UPSTREAM_UNAVAILABLE".*"msg":"subgraph call failed"/);
