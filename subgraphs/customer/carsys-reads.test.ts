@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
-import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
+import type { Store } from '../../platform/db';
+import { openTestStore } from '../../test/support/throwaway-postgres';
 import { sandboxVehicle, workOrderPush } from '../../vendors/carsys/sandbox/data';
 import type { CarsysWorkOrderPush } from '../../vendors/carsys/types';
 import { createCarsysWorkOrderStore, type CarsysWorkOrderStore, type StoredWorkOrder } from './carsys-store';
@@ -34,22 +34,15 @@ for (const engine of ['pglite', 'postgres'] as const) {
   describe(`Carsys work-order reads (${engine})`, () => {
     let store: Store;
     let carsys: CarsysWorkOrderStore;
-    let drop: (() => Promise<void>) | undefined;
+    let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      if (engine === 'pglite') store = await createPgliteStore();
-      else {
-        const db = await createThrowawayDatabase();
-        drop = db.drop;
-        store = createPostgresStore(db.url);
-      }
-      await migrate(store, customerMigrations);
+      ({ store, close } = await openTestStore(engine, customerMigrations));
       carsys = createCarsysWorkOrderStore(store);
       for (const p of PUSHES) expect((await carsys.save('d1', p)).status).toBe('created');
       expect((await carsys.save('d2', push(9, '2031-03-05T10:00:00+01:00'))).status).toBe('created');
     }, 60_000);
     afterAll(async () => {
-      await store?.close();
-      await drop?.();
+      await close?.();
     });
 
     const numbers = (ws: StoredWorkOrder[]) => ws.map((w) => w.dmsNumber);

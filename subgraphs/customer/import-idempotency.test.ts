@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
-import { createThrowawayDatabase } from '../../test/support/throwaway-postgres';
+import type { Store } from '../../platform/db';
+import { openTestStore } from '../../test/support/throwaway-postgres';
 import { createImportIdempotency } from './import-idempotency';
 import { customerMigrations } from './store';
 
@@ -8,19 +8,12 @@ import { customerMigrations } from './store';
 for (const engine of ['pglite', 'postgres'] as const) {
   describe(`import idempotency (${engine})`, () => {
     let store: Store;
-    let drop: (() => Promise<void>) | undefined;
+    let close: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      if (engine === 'pglite') store = await createPgliteStore();
-      else {
-        const db = await createThrowawayDatabase();
-        drop = db.drop;
-        store = createPostgresStore(db.url);
-      }
-      await migrate(store, customerMigrations);
+      ({ store, close } = await openTestStore(engine, customerMigrations));
     }, 60_000);
     afterAll(async () => {
-      await store?.close();
-      await drop?.();
+      await close?.();
     });
 
     const file = new Uint8Array([1, 2, 3]);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createPgliteStore, createPostgresStore, migrate, type Store } from '../../platform/db';
 
 /** Where the real-PostgreSQL tests run (CI and this machine): a server we may create databases on. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -29,6 +30,23 @@ export async function createThrowawayDatabase(baseUrl = TEST_DATABASE_URL): Prom
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/**
+ * A migrated store on either engine for tests that run on both: embedded PGlite, or a throwaway PostgreSQL
+ * database. `close()` closes the store and drops the database.
+ */
+export async function openTestStore(engine: 'pglite' | 'postgres', ...migrations: string[]): Promise<{ store: Store; close(): Promise<void> }> {
+  const db = engine === 'postgres' ? await createThrowawayDatabase() : undefined;
+  const store = db ? createPostgresStore(db.url) : await createPgliteStore();
+  await migrate(store, ...migrations);
+  return {
+    store,
+    async close() {
+      await store.close();
+      await db?.drop();
     },
   };
 }
