@@ -7,9 +7,10 @@
  *   npx tsx bench/gateway.bench.ts --baseline-ref main          adds the gateway of another commit
  *   npx tsx bench/gateway.bench.ts --variant rust:GATEWAY_QUERY_PLANNER=rust   adds this tree's gateway with other config
  *   npx tsx bench/gateway.bench.ts --engines switchboard --cpu-prof .prof      profile ours under the same load
+ *   npx tsx bench/gateway.bench.ts --engines switchboard,bare,apollo           ours against the bare Hive runtime (bench/bare-gateway.ts)
  *
  * Options: --rounds N --seconds S --warmup S --connections N --fleet-connections N --queries cross,single,fleet
- * --engines switchboard,apollo[,direct] --stack full|minimal --variant-ref name:<commit>[:K=V,K=V] --variant name:K=V,K=V
+ * --engines switchboard,apollo[,direct][,bare] --stack full|minimal --variant-ref name:<commit>[:K=V,K=V] --variant name:K=V,K=V
  * --vendor-cache (the subgraphs serve MMP vehicle reads from the vendor read cache, for every engine alike).
  *
  * What is fair about it:
@@ -170,6 +171,8 @@ try {
     return { port, env: { ...stack.env, GATEWAY_PORT: String(port) } };
   };
   const engines: (Engine & { only?: QueryName[] })[] = [];
+  // --cpu-prof: a profile of ours, and of the bare runtime when it runs, each named after its engine
+  const profArgs = (name: string) => (args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
   const startGateway = async (name: string, root: string, env: Record<string, string>, nodeArgs: string[] = []) => {
     const g = await gatewayEnv();
     const s = await spawnEngine({ name, root, entry: 'gateway/main.ts', env: { ...g.env, ...env }, nodeArgs, graphqlUrl: `http://127.0.0.1:${g.port}/graphql` });
@@ -177,15 +180,21 @@ try {
     engines.push({ name, url: `http://127.0.0.1:${g.port}/graphql`, pid: s.child.pid! });
   };
   if (engineNames.has('switchboard')) {
-    const prof = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [];
     if (args['cpu-prof']) mkdirSync(resolve(args['cpu-prof']), { recursive: true });
-    await startGateway('switchboard', repoRoot, {}, prof);
+    await startGateway('switchboard', repoRoot, {}, profArgs('switchboard'));
   }
   if (engineNames.has('apollo')) {
     const port = await freePort();
     const s = await spawnEngine({ name: 'apollo', root: repoRoot, entry: 'bench/apollo-gateway.ts', args: [String(port)], env: stack.env, graphqlUrl: `http://127.0.0.1:${port}/graphql` });
     spawned.push(s);
     engines.push({ name: '@apollo/gateway', url: `http://127.0.0.1:${port}/graphql`, pid: s.child.pid! });
+  }
+  if (engineNames.has('bare')) {
+    // the Hive Gateway runtime with none of our plugins: what Switchboard's own plugins cost (bench/bare-gateway.ts)
+    const port = await freePort();
+    const s = await spawnEngine({ name: 'bare', root: repoRoot, entry: 'bench/bare-gateway.ts', args: [String(port)], nodeArgs: profArgs('bare'), env: stack.env, graphqlUrl: `http://127.0.0.1:${port}/graphql` });
+    spawned.push(s);
+    engines.push({ name: 'bare Hive runtime', url: `http://127.0.0.1:${port}/graphql`, pid: s.child.pid! });
   }
   for (const v of variants) {
     try {
