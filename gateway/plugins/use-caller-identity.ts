@@ -63,7 +63,12 @@ function credentialsOf(context: Record<string, any>): Credentials {
  */
 export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin {
   if (!options.signingSecret || options.signingSecret.length < 16) throw new Error('useCallerIdentity: signingSecret must be at least 16 characters');
-  const partners = options.partners.map((p) => ({ ...p, hash: Buffer.from(p.keyHash, 'hex') }));
+  // one identity object per partner, made once (frozen: shared by every request of that partner)
+  const partners = options.partners.map((p) => ({
+    ...p,
+    hash: Buffer.from(p.keyHash, 'hex'),
+    identity: Object.freeze<CallerIdentity>({ kind: 'partner', id: p.partnerId, customers: p.customers, roles: p.roles, scopes: p.scopes, grants: p.grants }),
+  }));
   const jwt = options.jwt;
   let jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
   if (jwt?.jwksUrl) jwtKey = createRemoteJWKSet(new URL(jwt.jwksUrl));
@@ -75,7 +80,21 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     // compare against every key, constant time each, so timing does not tell which partner is close
     let found: (typeof partners)[number] | undefined;
     for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles, scopes: found.scopes, grants: found.grants } : undefined;
+    return found?.identity;
+  }
+
+  // The signed header of an identity, made once per identity and second: `exp` counts whole seconds, so
+  // within one second the value is byte for byte what signing again would give (HMAC + JSON per subgraph
+  // call otherwise). A partner's identity is one object for the process; a user's lives with its request.
+  const signed = new WeakMap<CallerIdentity, { second: number; value: string }>();
+  function callerHeaderFor(identity: CallerIdentity): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    const last = signed.get(identity);
+    if (last?.second === second) return last.value;
+    const value = signCallerIdentity(identity, options.signingSecret, { now });
+    signed.set(identity, { second, value });
+    return value;
   }
 
   async function userFor(token: string): Promise<CallerIdentity> {
@@ -103,46 +122,60 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     return { kind: 'user', id: payload.sub, customers, roles, scopes, grants };
   }
 
-  /** The caller for these credentials; null when none were sent; CallerRefused when they are wrong. */
-  async function authenticate({ apiKey, bearer }: Credentials): Promise<CallerIdentity | null> {
-    let identity: CallerIdentity | null = null;
+  /**
+   * The caller for these credentials; null when none were sent; CallerRefused when they are wrong. At once
+   * for an API key or none (no promise on the hot path); a promise for a JWT (its key set may be fetched).
+   */
+  function authenticate({ apiKey, bearer }: Credentials): CallerIdentity | null | Promise<CallerIdentity> {
     if (apiKey) {
-      identity = partnerFor(apiKey) ?? null;
+      const identity = partnerFor(apiKey);
       if (!identity) throw new CallerRefused('unknown API key');
-    } else if (bearer) identity = await userFor(bearer);
-    if (identity) count(`gateway.auth.${identity.kind}`);
-    return identity;
+      count('gateway.auth.partner');
+      return identity;
+    }
+    if (!bearer) return null;
+    return userFor(bearer).then((identity) => {
+      count(`gateway.auth.${identity.kind}`);
+      return identity;
+    });
   }
 
   // HTTP (queries, mutations, SSE) is authenticated once per request, before anything is parsed.
   const byRequest = new WeakMap<Request, CallerIdentity | null>();
 
   return {
-    async onRequest({ request, endResponse, fetchAPI }) {
+    onRequest({ request, endResponse, fetchAPI }) {
       if (request.method === 'OPTIONS') return;
-      try {
-        byRequest.set(request, await authenticate(credentialsOf({ request })));
-      } catch (err) {
+      const refuse = (err: unknown) => {
         if (!(err instanceof CallerRefused)) throw err;
         count('gateway.auth.refused');
         options.log.info('caller refused', { reason: err.message, via: 'http' });
         endResponse(errorResponse(fetchAPI, 401, err.message, { code: ErrorCode.UNAUTHENTICATED }, { 'www-authenticate': 'ApiKey, Bearer' }));
+      };
+      try {
+        const identity = authenticate(credentialsOf({ request }));
+        if (!(identity instanceof Promise)) return void byRequest.set(request, identity);
+        return identity.then((i) => void byRequest.set(request, i), refuse);
+      } catch (err) {
+        refuse(err);
       }
     },
 
     // graphql-ws has no HTTP request per operation: its credentials are the connectionParams.
-    async onContextBuilding({ context, extendContext }) {
+    onContextBuilding({ context, extendContext }) {
       const ctx = context as Record<string, any>;
       if (ctx.callerIdentity !== undefined) return;
       if (ctx.request && byRequest.has(ctx.request)) return extendContext({ callerIdentity: byRequest.get(ctx.request) } as never);
-      try {
-        extendContext({ callerIdentity: await authenticate(credentialsOf(ctx)) } as never);
-      } catch (err) {
-        if (!(err instanceof CallerRefused)) throw err;
-        count('gateway.auth.refused');
-        options.log.info('caller refused', { reason: err.message, via: 'graphql-ws' });
-        extendContext({ callerIdentity: null, callerRefused: err.message } as never);
-      }
+      return (async () => {
+        try {
+          extendContext({ callerIdentity: await authenticate(credentialsOf(ctx)) } as never);
+        } catch (err) {
+          if (!(err instanceof CallerRefused)) throw err;
+          count('gateway.auth.refused');
+          options.log.info('caller refused', { reason: err.message, via: 'graphql-ws' });
+          extendContext({ callerIdentity: null, callerRefused: err.message } as never);
+        }
+      })();
     },
 
     onExecute({ args, setResultAndStopExecution }) {
@@ -170,7 +203,7 @@ export function useCallerIdentity(options: CallerIdentityOptions): GatewayPlugin
     onSubgraphExecute({ executionRequest, setExecutionRequest }) {
       const identity = (executionRequest.context as Record<string, any> | undefined)?.callerIdentity as CallerIdentity | null | undefined;
       const { [CALLER_HEADER]: _dropped, ...headers } = (executionRequest.extensions?.headers ?? {}) as Record<string, string>;
-      if (identity) headers[CALLER_HEADER] = signCallerIdentity(identity, options.signingSecret);
+      if (identity) headers[CALLER_HEADER] = callerHeaderFor(identity);
       setExecutionRequest({ ...executionRequest, extensions: { ...executionRequest.extensions, headers } });
     },
   };
