@@ -33,7 +33,7 @@ export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphReadin
     },
   });
 
-  const prometheus = useMeshPrometheus({
+  const { instrumentation: _parsesEveryUrl, ...prometheus } = useMeshPrometheus({
     log: opts.log,
     registry,
     endpoint: false,
@@ -87,14 +87,17 @@ export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphReadin
     },
   });
 
+  // The mesh plugin's `instrumentation.request` (left out above) wraps every request to parse its URL and
+  // compare it with the metrics endpoint, then does nothing either way (`if (…) ;`); ours serves /metrics.
   // Two plugins in the gateway's list: the runtime's subgraph hooks (onSubgraphExecute, onFetch) are only
   // collected from that list, not from plugins added with addPlugin.
   const endpoint: GatewayPlugin = {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (url.pathname !== '/metrics' || request.method !== 'GET') return;
-      const process = await metricsText();
-      const runtime = await registry.metrics();
-      endResponse(new fetchAPI.Response(`${process.body}\n${runtime}`, { status: 200, headers: { 'content-type': process.contentType } }));
+    // not async: a GraphQL request passes with no promise to wait for
+    onRequest({ url, request, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' || url.pathname !== '/metrics') return;
+      return Promise.all([metricsText(), registry.metrics()]).then(([process, runtime]) => {
+        endResponse(new fetchAPI.Response(`${process.body}\n${runtime}`, { status: 200, headers: { 'content-type': process.contentType } }));
+      });
     },
   };
   return [prometheus as GatewayPlugin, endpoint];
