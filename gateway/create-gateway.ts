@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, type GatewayConfigSupergraph, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import subscriptionTransport from './subscription-transport';
+import { createSubgraphFetch } from './subgraph-fetch';
 import type { Logger } from '../platform/logger';
 import { createSubgraphReadiness, useHealthChecks, type SubgraphReadiness, type SubgraphTarget } from './plugins/use-health-checks';
 import { useDeadlines, type DeadlineOptions } from './plugins/use-deadlines';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   deduplicateSubgraphRequests?: boolean;
   /** subscription fan-out: one subscription per channel, bounded queue per subscriber (default: shared, 1,000 events) */
   subscriptions?: SharedSubscriptionOptions;
+  /** the HTTP client of subgraph calls: undici's `request` on a keep-alive pool (default), or the runtime's own fetch (node:http) */
+  subgraphFetch?: 'undici' | 'runtime';
 }
 
 export const readSupergraph = (path: string) => readFileSync(path, 'utf8');
@@ -65,7 +68,9 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     ]),
   );
   const readiness = createSubgraphReadiness(opts.subgraphs);
+  const subgraphFetch = (opts.subgraphFetch ?? 'undici') === 'undici' ? createSubgraphFetch() : undefined;
   const runtime: GatewayRuntime = createGatewayRuntime({
+    ...(subgraphFetch ? { fetchAPI: { fetch: subgraphFetch as never } } : {}),
     supergraph: opts.supergraphSdl,
     // graphql-ws to subgraphs without silent re-subscription (see subscription-transport.ts)
     transports: { http: httpTransport, ws: subscriptionTransport },
@@ -90,6 +95,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     // our useRequestId replaces the runtime's (which trusts any incoming x-request-id)
     requestId: false,
     plugins: (ctx) => [
+      ...(subgraphFetch ? [{ onDispose: () => subgraphFetch.close() }] : []),
       useRequestId(),
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
       ...usePrometheus({ log: ctx.log, subgraphs: readiness }),

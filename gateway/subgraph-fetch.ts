@@ -1,0 +1,40 @@
+import { fetch as defaultFetch, Headers, Response } from '@whatwg-node/fetch';
+import { Agent, request } from 'undici';
+
+export interface SubgraphFetchOptions {
+  /** sockets kept per subgraph origin */
+  connections?: number;
+  /** how long an idle socket is kept, ms */
+  keepAliveTimeoutMs?: number;
+}
+
+type Init = { method?: string; headers?: unknown; body?: unknown; signal?: AbortSignal | null };
+
+/**
+ * The fetch the runtime calls subgraphs with (its `fetchAPI.fetch`): a GraphQL call (a string URL, a JSON
+ * string body, headers as a plain object, as `@graphql-tools/executor-http` sends them) goes through
+ * undici's `request` on a keep-alive pool — what `platform/http-client.ts` uses for vendor calls — and
+ * its answer is read whole into a Response. Anything else (a multipart upload, an event stream, a
+ * Request object) takes the runtime's default fetch unchanged.
+ */
+export function createSubgraphFetch(opts: SubgraphFetchOptions = {}) {
+  const dispatcher = new Agent({ connections: opts.connections ?? 256, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000 });
+  const subgraphFetch = (input: unknown, init?: Init, ...rest: unknown[]): Promise<Response> => {
+    const headers = init?.headers as Record<string, string> | undefined;
+    if (
+      typeof input !== 'string' ||
+      (init?.body != null && typeof init.body !== 'string') ||
+      (headers != null && (typeof headers !== 'object' || typeof (headers as { get?: unknown }).get === 'function')) ||
+      headers?.accept?.includes('text/event-stream')
+    ) {
+      return (defaultFetch as (...a: unknown[]) => Promise<Response>)(input, init, ...rest);
+    }
+    return request(input, { method: (init?.method ?? 'GET') as 'GET', headers, body: init?.body as string | undefined, signal: init?.signal ?? undefined, dispatcher }).then(async (res) => {
+      const text = await res.body.text();
+      const h = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) h.set(name, Array.isArray(value) ? value.join(', ') : value);
+      return new Response(text, { status: res.statusCode, headers: h });
+    });
+  };
+  return Object.assign(subgraphFetch, { close: () => dispatcher.close() });
+}
