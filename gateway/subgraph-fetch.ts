@@ -1,5 +1,6 @@
 import { fetch as defaultFetch, Headers, Response } from '@whatwg-node/fetch';
 import { Agent, request } from 'undici';
+import { tracedElsewhere } from '../platform/telemetry';
 
 export interface SubgraphFetchOptions {
   /** sockets kept per subgraph origin */
@@ -29,7 +30,8 @@ export function createSubgraphFetch(opts: SubgraphFetchOptions = {}) {
     ) {
       return (defaultFetch as (...a: unknown[]) => Promise<Response>)(input, init, ...rest);
     }
-    return request(input, { method: (init?.method ?? 'GET') as 'GET', headers, body: init?.body as string | undefined, signal: init?.signal ?? undefined, dispatcher }).then(async (res) => {
+    // the runtime's tracing plugin spans this call and sets its traceparent: the undici instrumentation stays out
+    return tracedElsewhere(() => request(input, { method: (init?.method ?? 'GET') as 'GET', headers, body: init?.body as string | undefined, signal: init?.signal ?? undefined, dispatcher })).then(async (res) => {
       const text = await res.body.text();
       const h = new Headers();
       for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) h.set(name, Array.isArray(value) ? value.join(', ') : value);

@@ -69,6 +69,8 @@ export function startTelemetry(service: string, config: TelemetryConfig, log: Lo
     serviceName: config.OTEL_SERVICE_NAME ?? `switchboard-${service}`,
     instrumentations: [
       new UndiciInstrumentation({
+        // a call some other instrumentation traces already (the gateway runtime's subgraph fetches): no second span, no second traceparent
+        ignoreRequestHook: () => context.active().getValue(TRACED_ELSEWHERE) === true,
         // Runs synchronously inside the caller's context, so the vendor call marked by `withVendorCall` is visible.
         requestHook(span, request) {
           const call = context.active().getValue(VENDOR_CALL) as VendorCall | undefined;
@@ -145,6 +147,18 @@ const VENDOR_CALL = createContextKey('switchboard.vendor-call');
 export function withVendorCall<T>(vendor: string, route: () => string, call: () => T): T {
   if (!running) return call();
   return context.with(context.active().setValue(VENDOR_CALL, { vendor, route: route() } satisfies VendorCall), call);
+}
+
+const TRACED_ELSEWHERE = createContextKey('switchboard.traced-elsewhere');
+
+/**
+ * Runs an undici call that another instrumentation traces already — the gateway's subgraph calls, whose
+ * span and `traceparent` the runtime's OpenTelemetry plugin makes (gateway/subgraph-fetch.ts) — so the
+ * undici instrumentation adds no span and no header of its own. A plain call when tracing is off.
+ */
+export function tracedElsewhere<T>(call: () => T): T {
+  if (!running) return call();
+  return context.with(context.active().setValue(TRACED_ELSEWHERE, true), call);
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
