@@ -92,12 +92,11 @@ export function usePrometheus(opts: { log: HiveLogger; subgraphs: SubgraphReadin
   // Two plugins in the gateway's list: the runtime's subgraph hooks (onSubgraphExecute, onFetch) are only
   // collected from that list, not from plugins added with addPlugin.
   const endpoint: GatewayPlugin = {
-    // not async: a GraphQL request passes with no promise to wait for
-    onRequest({ url, request, endResponse, fetchAPI }) {
-      if (request.method !== 'GET' || url.pathname !== '/metrics') return;
-      return Promise.all([metricsText(), registry.metrics()]).then(([process, runtime]) => {
-        endResponse(new fetchAPI.Response(`${process.body}\n${runtime}`, { status: 200, headers: { 'content-type': process.contentType } }));
-      });
+    async onRequest({ url, request, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics' || request.method !== 'GET') return;
+      const process = await metricsText();
+      const runtime = await registry.metrics();
+      endResponse(new fetchAPI.Response(`${process.body}\n${runtime}`, { status: 200, headers: { 'content-type': process.contentType } }));
     },
   };
   return [prometheus as GatewayPlugin, endpoint];
