@@ -12,11 +12,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  /**
-   * Counts one hit for `key` and says whether it is within `limit` for the current window: a promise when
-   * counted in Redis, at once when counted in memory (no promise per request on the gateway's hot path).
-   */
-  hit(key: string, limit: number): RateDecision | Promise<RateDecision>;
+  /** Counts one hit for `key` and says whether it is within `limit` for the current window. */
+  hit(key: string, limit: number): Promise<RateDecision>;
 }
 
 export interface RateLimiterOptions {
@@ -68,18 +65,20 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     return { allowed: hits <= limit, hits, limit, retryAfterS: Math.max(1, Math.ceil(ttl / 1000)) };
   }
 
-  const counted = (decision: RateDecision) => {
-    if (!decision.allowed) count(`ratelimit.${opts.prefix.split(':').at(-1)}.refused`);
-    return decision;
-  };
   return {
-    hit(key, limit) {
-      if (!opts.redis?.isReady) return counted(inMemory(key, limit));
-      return inRedis(opts.redis, key, limit).then(counted, (err: unknown) => {
-        if (!redisDown) opts.log.warn('rate limiter cannot use Redis; counting in memory', { err: (err as Error).message });
-        redisDown = true;
-        return counted(inMemory(key, limit));
-      });
+    async hit(key, limit) {
+      let decision: RateDecision;
+      if (opts.redis?.isReady) {
+        try {
+          decision = await inRedis(opts.redis, key, limit);
+        } catch (err) {
+          if (!redisDown) opts.log.warn('rate limiter cannot use Redis; counting in memory', { err: (err as Error).message });
+          redisDown = true;
+          decision = inMemory(key, limit);
+        }
+      } else decision = inMemory(key, limit);
+      if (!decision.allowed) count(`ratelimit.${opts.prefix.split(':').at(-1)}.refused`);
+      return decision;
     },
   };
 }

@@ -25,31 +25,26 @@ export function useCarsysPush(opts: {
   const pass = ['content-type', TIMESTAMP_HEADER, SIGNATURE_HEADER, 'user-agent'];
   const back = ['content-type', 'cache-control', 'retry-after', 'allow'];
   return {
-    // not async: every other request passes with no promise to wait for
-    onRequest(payload) {
-      if (!PUSH_PATH.test(payload.url.pathname)) return;
-      return push(payload);
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (!PUSH_PATH.test(url.pathname)) return;
+      const json = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
+        endResponse(new fetchAPI.Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
+      if (opts.limits) {
+        const hit = await opts.limits.limiter.hit(`addr:${clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0)}`, opts.limits.perAddress);
+        if (!hit.allowed) return json(429, 'rate_limited', 'too many pushes from this address; push again later', { 'retry-after': String(hit.retryAfterS) });
+      }
+      if (request.method !== 'POST') return json(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
+      const problem = declaredLengthProblem(request, opts.maxBodyBytes);
+      if (problem?.status === 411) return json(411, 'length_required', 'send the work order with a Content-Length header');
+      if (problem?.status === 400) return json(400, 'invalid_body', 'Content-Length is not a byte count');
+      if (problem) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
+      const body = new Uint8Array(await request.arrayBuffer());
+      if (body.byteLength > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
+      try {
+        endResponse(await forwardToService(fetchAPI, request, `${origin}${url.pathname}`, { body, pass, back, timeoutMs: opts.timeoutMs ?? 10_000 }));
+      } catch {
+        json(503, 'store_unavailable', 'the work-order service is unavailable; push it again', { 'retry-after': '5' });
+      }
     },
   };
-
-  async function push({ request, url, serverContext, endResponse, fetchAPI }: Parameters<NonNullable<GatewayPlugin['onRequest']>>[0]) {
-    const json = (status: number, error: string, message: string, headers: Record<string, string> = {}) =>
-      endResponse(new fetchAPI.Response(JSON.stringify({ error, message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
-    if (opts.limits) {
-      const hit = await opts.limits.limiter.hit(`addr:${clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0)}`, opts.limits.perAddress);
-      if (!hit.allowed) return json(429, 'rate_limited', 'too many pushes from this address; push again later', { 'retry-after': String(hit.retryAfterS) });
-    }
-    if (request.method !== 'POST') return json(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
-    const problem = declaredLengthProblem(request, opts.maxBodyBytes);
-    if (problem?.status === 411) return json(411, 'length_required', 'send the work order with a Content-Length header');
-    if (problem?.status === 400) return json(400, 'invalid_body', 'Content-Length is not a byte count');
-    if (problem) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
-    const body = new Uint8Array(await request.arrayBuffer());
-    if (body.byteLength > opts.maxBodyBytes) return json(413, 'too_large', `body larger than ${opts.maxBodyBytes} bytes`);
-    try {
-      endResponse(await forwardToService(fetchAPI, request, `${origin}${url.pathname}`, { body, pass, back, timeoutMs: opts.timeoutMs ?? 10_000 }));
-    } catch {
-      json(503, 'store_unavailable', 'the work-order service is unavailable; push it again', { 'retry-after': '5' });
-    }
-  }
 }

@@ -65,17 +65,15 @@ export function useHealthChecks(opts: {
 }): GatewayPlugin {
   const tracker = Array.isArray(opts.subgraphs) ? createSubgraphReadiness(opts.subgraphs, opts.timeoutMs) : opts.subgraphs;
   return {
-    // not async: a GraphQL request passes with no promise to wait for
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET') return;
       const json = (status: number, body: unknown) =>
         endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
       if (url.pathname === '/healthz') return json(200, { status: 'ok' });
       if (url.pathname !== '/readyz') return;
-      return Promise.all([(opts.supergraphReady?.() ?? Promise.resolve(true)).catch(() => false), tracker.check()]).then(([supergraph, subgraphs]) => {
-        const allUp = subgraphs.every((c) => c.ready);
-        json(supergraph ? 200 : 503, { status: !supergraph ? 'not ready' : allUp ? 'ready' : 'degraded', supergraph: supergraph ? 'loaded' : 'not loaded', subgraphs });
-      });
+      const [supergraph, subgraphs] = await Promise.all([(opts.supergraphReady?.() ?? Promise.resolve(true)).catch(() => false), tracker.check()]);
+      const allUp = subgraphs.every((c) => c.ready);
+      json(supergraph ? 200 : 503, { status: !supergraph ? 'not ready' : allUp ? 'ready' : 'degraded', supergraph: supergraph ? 'loaded' : 'not loaded', subgraphs });
     },
   };
 }

@@ -58,33 +58,29 @@ export function useRateLimit(opts: RateLimitOptions): GatewayPlugin {
   const limitFor = (authenticated: boolean) => (authenticated ? opts.authenticated : opts.anonymous);
 
   return {
-    // Not async: counted in memory (no Redis), a request waits for no promise; HTTP operations pass onExecute at once.
-    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint || request.method === 'OPTIONS') return;
       const socket = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
       const { key, authenticated } = rateKeyOf(request.headers, clientAddress(request.headers, socket, opts.trustedProxyHops ?? 0));
-      const refuse = (decision: RateDecision) => {
-        if (decision.allowed) return;
-        endResponse(
-          errorResponse(fetchAPI, 429, message(decision), { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterS, limit: decision.limit }, { 'retry-after': String(decision.retryAfterS) }),
-        );
-      };
-      const decision = opts.limiter.hit(key, limitFor(authenticated));
-      return decision instanceof Promise ? decision.then(refuse) : refuse(decision);
+      const decision = await opts.limiter.hit(key, limitFor(authenticated));
+      if (decision.allowed) return;
+      endResponse(
+        errorResponse(fetchAPI, 429, message(decision), { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: decision.retryAfterS, limit: decision.limit }, { 'retry-after': String(decision.retryAfterS) }),
+      );
     },
 
-    onExecute({ args, setResultAndStopExecution }) {
-      const decision = wsDecision(args.contextValue as Record<string, any>);
-      if (decision) return Promise.resolve(decision).then((d) => void (d.allowed || setResultAndStopExecution({ errors: [rateLimitedError(d)] })));
+    async onExecute({ args, setResultAndStopExecution }) {
+      const decision = await wsDecision(args.contextValue as Record<string, any>);
+      if (decision && !decision.allowed) setResultAndStopExecution({ errors: [rateLimitedError(decision)] });
     },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const decision = wsDecision(args.contextValue as Record<string, any>);
-      if (decision) return Promise.resolve(decision).then((d) => void (d.allowed || setResultAndStopExecution({ errors: [rateLimitedError(d)] })));
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const decision = await wsDecision(args.contextValue as Record<string, any>);
+      if (decision && !decision.allowed) setResultAndStopExecution({ errors: [rateLimitedError(decision)] });
     },
   };
 
-  /** graphql-ws only (undefined for HTTP: HTTP requests were counted in onRequest). */
-  function wsDecision(ctx: Record<string, any> | undefined): RateDecision | Promise<RateDecision> | undefined {
+  /** graphql-ws only: HTTP requests were counted in onRequest. */
+  async function wsDecision(ctx: Record<string, any> | undefined): Promise<RateDecision | undefined> {
     // a graphql-ws operation's context carries the socket (see gateway/main.ts); an HTTP one has `res`
     if (!ctx?.socket || ctx.res) return undefined;
     const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;

@@ -24,36 +24,31 @@ export function useVitecOrderIntake(opts: { orderServiceOrigin: string; path?: s
   const pass = ['authorization', 'accept', 'content-type', 'user-agent'];
   const back = ['content-type', 'cache-control', 'www-authenticate', 'x-switchboard-order-id', 'allow'];
   return {
-    // not async: every other request passes with no promise to wait for
-    onRequest(payload) {
-      if (payload.url.pathname !== path) return;
-      return intake(payload);
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return;
+      const text = (status: number, body: string, headers: Record<string, string> = {}) =>
+        endResponse(new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
+      if (opts.limits) {
+        // Counted before the Order service is asked: a refused open stores nothing and verifies nothing.
+        const address = clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0);
+        const office = (url.searchParams.get('customerId') ?? '').slice(0, 64);
+        const byAddress = await opts.limits.limiter.hit(`addr:${address}`, opts.limits.perAddress);
+        const byOffice = byAddress.allowed ? await opts.limits.limiter.hit(`office:${office}`, opts.limits.perOffice) : byAddress;
+        if (!byAddress.allowed || !byOffice.allowed) {
+          const retry = String(Math.max(byAddress.retryAfterS, byOffice.retryAfterS));
+          return text(429, 'Too many order requests; please try again later.', { 'retry-after': retry });
+        }
+      }
+      const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+      const problem = hasBody ? declaredLengthProblem(request, opts.maxBodyBytes ?? 64 * 1024) : undefined;
+      if (problem?.status === 411) return text(411, 'Send the order request with a Content-Length header.');
+      if (problem?.status === 400) return text(400, 'The Content-Length of the order request is not a byte count.');
+      if (problem) return text(413, 'The order request is too large.');
+      try {
+        endResponse(await forwardToService(fetchAPI, request, `${origin}${path}${url.search}`, { body: hasBody ? await request.text() : undefined, pass, back, timeoutMs: opts.timeoutMs ?? 15_000 }));
+      } catch {
+        endResponse(new fetchAPI.Response('Order service unavailable; please try again.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' } }));
+      }
     },
   };
-
-  async function intake({ request, url, serverContext, endResponse, fetchAPI }: Parameters<NonNullable<GatewayPlugin['onRequest']>>[0]) {
-    const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-      endResponse(new fetchAPI.Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers } }));
-    if (opts.limits) {
-      // Counted before the Order service is asked: a refused open stores nothing and verifies nothing.
-      const address = clientAddress(request.headers, socketAddressOf(serverContext), opts.limits.trustedProxyHops ?? 0);
-      const office = (url.searchParams.get('customerId') ?? '').slice(0, 64);
-      const byAddress = await opts.limits.limiter.hit(`addr:${address}`, opts.limits.perAddress);
-      const byOffice = byAddress.allowed ? await opts.limits.limiter.hit(`office:${office}`, opts.limits.perOffice) : byAddress;
-      if (!byAddress.allowed || !byOffice.allowed) {
-        const retry = String(Math.max(byAddress.retryAfterS, byOffice.retryAfterS));
-        return text(429, 'Too many order requests; please try again later.', { 'retry-after': retry });
-      }
-    }
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    const problem = hasBody ? declaredLengthProblem(request, opts.maxBodyBytes ?? 64 * 1024) : undefined;
-    if (problem?.status === 411) return text(411, 'Send the order request with a Content-Length header.');
-    if (problem?.status === 400) return text(400, 'The Content-Length of the order request is not a byte count.');
-    if (problem) return text(413, 'The order request is too large.');
-    try {
-      endResponse(await forwardToService(fetchAPI, request, `${origin}${path}${url.search}`, { body: hasBody ? await request.text() : undefined, pass, back, timeoutMs: opts.timeoutMs ?? 15_000 }));
-    } catch {
-      endResponse(new fetchAPI.Response('Order service unavailable; please try again.', { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' } }));
-    }
-  }
 }
