@@ -34,6 +34,8 @@ export interface Engine {
   headers?: Record<string, string>;
   /** the queries this engine can answer (a subgraph alone answers only its own) */
   serves?: (query: string) => boolean;
+  /** the request body this engine is sent for an operation (default: the operation itself), e.g. a trusted document's id */
+  body?: (op: Operation) => Record<string, unknown>;
 }
 
 export interface SpawnedEngine {
@@ -110,8 +112,8 @@ export interface Operation {
   variables: Record<string, unknown>;
 }
 
-async function post(url: string, op: Operation, headers: Record<string, string>): Promise<{ data?: unknown; errors?: unknown[] }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(op) });
+async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ data?: unknown; errors?: unknown[] }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   try {
     return JSON.parse(text) as { data?: unknown; errors?: unknown[] };
@@ -127,7 +129,7 @@ async function post(url: string, op: Operation, headers: Record<string, string>)
 export async function compareEngines(engines: Engine[], ops: Operation[], headers: Record<string, string>): Promise<string[]> {
   const problems: string[] = [];
   for (const op of ops) {
-    const answers = await Promise.all(engines.map((e) => post(e.url, op, { ...headers, ...e.headers })));
+    const answers = await Promise.all(engines.map((e) => post(e.url, e.body ? e.body(op) : op, { ...headers, ...e.headers })));
     answers.forEach((a, i) => {
       if (a.errors?.length) problems.push(`${engines[i]!.name} answered errors for ${JSON.stringify(op.variables).slice(0, 60)}: ${JSON.stringify(a.errors).slice(0, 300)}`);
       if (a.data == null) problems.push(`${engines[i]!.name} answered no data for ${JSON.stringify(op.variables).slice(0, 60)}`);

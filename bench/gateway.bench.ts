@@ -27,7 +27,7 @@
  *   process); rounds alternate the engines' order, and ratios are taken within a round.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     // the subgraphs serve MMP vehicle reads from the vendor cache (production TTL) instead of the sandbox
     'vendor-cache': { type: 'boolean', default: false },
+    // adds "switchboard by documentId": the same gateway, sent each query's trusted-document id instead of its text
+    'trusted-documents': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds ?? (args.short ? 2 : 5));
@@ -92,6 +94,13 @@ const QUERIES = {
   },
 } as const;
 type QueryName = keyof typeof QUERIES;
+const documentId = (query: string) => createHash('sha256').update(query).digest('hex');
+/** The bench's queries as a trusted-documents manifest (`--trusted-documents`), in a temporary folder. */
+function trustedDocumentsManifest() {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchboard-bench-documents-')), 'manifest.json');
+  writeFileSync(path, JSON.stringify(Object.fromEntries(Object.values(QUERIES).map((q) => [documentId(q.query), q.query]))));
+  return path;
+}
 const queryNames = args.queries.split(',').map((q) => q.trim()) as QueryName[];
 for (const q of queryNames) if (!(q in QUERIES)) throw new Error(`unknown query ${q}; known: ${Object.keys(QUERIES).join(', ')}`);
 const engineNames = new Set(args.engines.split(',').map((e) => e.trim()));
@@ -118,6 +127,7 @@ const commonEnv: Record<string, string> = {
   GATEWAY_SIGNING_SECRET: signingSecret,
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: 'false',
   ...(args['vendor-cache'] ? { MMP_VEHICLE_CACHE_TTL_S: '300' } : {}),
+  ...(args['trusted-documents'] ? { GATEWAY_TRUSTED_DOCUMENTS: trustedDocumentsManifest() } : {}),
   SUPERGRAPH_PATH: join(repoRoot, 'schema/supergraph.graphql'),
 };
 const clientHeaders = { 'x-api-key': apiKey };
@@ -182,6 +192,10 @@ try {
   if (engineNames.has('switchboard')) {
     if (args['cpu-prof']) mkdirSync(resolve(args['cpu-prof']), { recursive: true });
     await startGateway('switchboard', repoRoot, {}, profArgs('switchboard'));
+    if (args['trusted-documents']) {
+      const sb = engines.at(-1)!;
+      engines.push({ ...sb, name: 'switchboard by documentId', body: (op) => ({ documentId: documentId(op.query), variables: op.variables }) });
+    }
   }
   if (engineNames.has('apollo')) {
     const port = await freePort();
@@ -242,13 +256,14 @@ try {
       }
     }
     // 2. Warm-up (JIT, caches, keep-alive pools), then alternating rounds.
-    for (const e of here) await measure(e, { bodies, headers: clientHeaders, connections, seconds: WARMUP });
+    const bodiesFor = (e: Engine) => (e.body ? Array.from({ length: PLATES.length }, (_, i) => JSON.stringify(e.body!({ query: spec.query, variables: spec.variables(i) }))) : bodies);
+    for (const e of here) await measure(e, { bodies: bodiesFor(e), headers: clientHeaders, connections, seconds: WARMUP });
     const runs = new Map<string, Measurement[]>(here.map((e) => [e.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
       const order = here.map((_, i) => here[(i + r) % here.length]!);
       for (const e of order) {
         if (e.only) e.headers = directHeaders(); // signed for 300 s: fresh every round
-        const m = await measure(e, { bodies, headers: clientHeaders, connections, seconds: SECONDS });
+        const m = await measure(e, { bodies: bodiesFor(e), headers: clientHeaders, connections, seconds: SECONDS });
         runs.get(e.name)!.push(m);
         process.stderr.write(`${q} round ${r + 1}/${ROUNDS} ${e.name}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.cpuMsPerRequest.toFixed(2)} CPU ms/req, ${m.errors} errors\n`);
       }

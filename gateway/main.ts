@@ -19,6 +19,9 @@ import { useBodyLimits } from './plugins/use-body-limits';
 import { useDemandControl } from './plugins/use-demand-control';
 import { useRateLimit } from './plugins/use-rate-limit';
 import { useDrain } from './plugins/use-drain';
+import { useTrustedDocuments } from './plugins/use-trusted-documents';
+import { maxDepthRule } from './plugins/use-max-depth';
+import { loadTrustedDocuments, type TrustedDocuments } from './trusted-documents';
 
 const { config, log } = bootstrap('gateway', process.env);
 
@@ -33,6 +36,12 @@ try {
   const rateLimiter = (prefix: string) =>
     createRateLimiter({ redis, prefix: `${config.GATEWAY_RATE_LIMIT_PREFIX}:${prefix}`, windowMs: config.GATEWAY_RATE_WINDOW_S * 1000, maxKeys: config.GATEWAY_RATE_LIMIT_MAX_KEYS, log });
   const composed = subgraphsIn(supergraphSdl);
+  // loaded once the served schema is known (below), before the port opens
+  let trustedDocuments: TrustedDocuments | undefined;
+  const trustedDocumentsOnly = new Set(config.PARTNER_KEYS.filter((p) => p.trustedDocumentsOnly).map((p) => p.partnerId));
+  if (trustedDocumentsOnly.size && !config.GATEWAY_TRUSTED_DOCUMENTS) {
+    throw new Error(`partners ${[...trustedDocumentsOnly].join(', ')} run registered operations only (trustedDocumentsOnly), but GATEWAY_TRUSTED_DOCUMENTS is not set`);
+  }
   const gateway = createSwitchboardGateway({
     supergraphSdl,
     subgraphs: subgraphs.filter((s) => composed.has(s.name)).map((s) => ({ name: s.name, url: s.url(config) })),
@@ -57,6 +66,7 @@ try {
       }),
       // after useCallerIdentity: checks the supergraph's @authenticated / @requiresScopes against its caller
       useAccessDirectives(),
+      ...useTrustedDocuments({ registry: () => trustedDocuments, requiredFor: trustedDocumentsOnly }),
       useRateLimit({ limiter: rateLimiter('gateway'), authenticated: config.GATEWAY_RATE_LIMIT_AUTHENTICATED, anonymous: config.GATEWAY_RATE_LIMIT_ANONYMOUS, trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS }),
       useBodyLimits({
         maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
@@ -88,7 +98,11 @@ try {
 
   // Load the supergraph before the first client: graphql-ws never goes through the HTTP request hook that
   // loads it lazily, so a subscription as the very first operation would find no schema.
-  await gateway.getSchema();
+  const schema = await gateway.getSchema();
+  if (config.GATEWAY_TRUSTED_DOCUMENTS) {
+    trustedDocuments = loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS, schema, [maxDepthRule(config.GATEWAY_MAX_DEPTH)]);
+    log.info('trusted documents loaded', { operations: trustedDocuments.size, partnersRestricted: trustedDocumentsOnly.size });
+  }
   const server = createServer(drain.wrap(gateway));
   drain.guardUpgrades(server);
   // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions.

@@ -22,6 +22,10 @@ export const ErrorCode = {
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** a live event stream could not be kept gap-free: subscribe again with afterEventId = extensions.resumeAfterEventId */
   EVENTS_INTERRUPTED: 'EVENTS_INTERRUPTED',
+  /** a registered-operations-only caller sent an operation's text, or a request had neither text nor id: send `documentId` */
+  PERSISTED_QUERY_ID_REQUIRED: 'PERSISTED_QUERY_ID_REQUIRED',
+  /** the `documentId` (or persistedQuery hash) names no operation in the gateway's trusted-documents registry */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -334,6 +334,28 @@ describe('workshop ↔ dealer', () => {
   });
 });
 
+describe('workshop ↔ MMP point of sale', () => {
+  it('a workshop lists the campaign clients of its linked point of sale; without the grant, FORBIDDEN before any MMP call', async () => {
+    const page = '{ edges { cursor node { lastName campaign { id } } } pageInfo { hasNextPage endCursor } totalCampaigns }';
+    const direct = await gql(stack.gatewayUrl, `{ mmpCampaignClients(codePdv: "920150", first: 3) ${page} }`, {}, DEV_PARTNER);
+    const via = await gql(stack.gatewayUrl, `{ workshops(ids: ["121212", "6060001"]) { id campaignClients(first: 3) ${page} } }`, {}, DEV_PARTNER);
+    expect(via.errors, JSON.stringify(via.errors)).toBeUndefined();
+    expect(direct.data!.mmpCampaignClients.edges).toHaveLength(3);
+    expect(via.data!.workshops[0].campaignClients).toEqual(direct.data!.mmpCampaignClients);
+    // 6060001 is linked to no point of sale
+    expect(via.data!.workshops[1].campaignClients).toBeNull();
+    const next = await gql(stack.gatewayUrl, `query ($a: String) { workshop(id: "121212") { campaignClients(first: 3, after: $a) ${page} } }`, { a: direct.data!.mmpCampaignClients.pageInfo.endCursor }, DEV_PARTNER);
+    expect(next.data!.workshop.campaignClients.edges[0].cursor).not.toBe(direct.data!.mmpCampaignClients.edges[0].cursor);
+
+    const before = (await sandboxStats(stack.sandboxUrl('mmp'))).dataRequests;
+    const refused = await gql(stack.gatewayUrl, `{ workshop(id: "121212") { id campaignClients { edges { cursor } } } }`, {}, as('rival'));
+    expect(codes(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors![0]!.message).toMatch(/920150/);
+    expect(codes(await gql(stack.gatewayUrl, `{ workshop(id: "121212") { campaignClients { edges { cursor } } } }`))).toEqual(['UNAUTHENTICATED']);
+    expect((await sandboxStats(stack.sandboxUrl('mmp'))).dataRequests).toBe(before);
+  });
+});
+
 describe('refused callers cost no store round and no vendor call', () => {
   it('no credentials, no scope, another dealer: UNAUTHENTICATED, FORBIDDEN, or nothing of that dealer', async () => {
     const before = await rounds();

@@ -17,6 +17,8 @@ export interface PartnerKey {
   scopes: string[];
   /** resource grants beyond Vitec offices */
   grants: Required<CallerGrants>;
+  /** the partner opted in to trusted documents: it may run operations of GATEWAY_TRUSTED_DOCUMENTS only */
+  trustedDocumentsOnly?: boolean;
 }
 
 /** The development partner of the embedded default. Its key is in the README; refused in production mode. */
@@ -53,6 +55,7 @@ const partnerJson = z
     roles: z.array(z.string().regex(/^[a-z_-]{1,40}$/)).default([]),
     scopes: z.array(z.string().regex(/^[a-z][a-z0-9_:-]{0,62}$/)).optional(),
     grants: z.object({ workshops: idList, mmpOrganisations: idList, mmpPointsOfSale: idList, dealers: idList }).strict().default({}),
+    trustedDocumentsOnly: z.boolean().default(false),
   })
   .strict();
 
@@ -76,6 +79,7 @@ function fromJson(text: string, ctx: z.RefinementCtx): PartnerKey[] {
     roles: p.roles,
     scopes: p.scopes ?? legacyScopes(p.offices),
     grants: { ...emptyGrants(), ...p.grants },
+    ...(p.trustedDocumentsOnly ? { trustedDocumentsOnly: true } : {}),
   }));
 }
 
@@ -117,10 +121,11 @@ export const DEV_GATEWAY_SIGNING_SECRET = 'switchboard-dev-gateway-signing-secre
 
 /** Who may call the supergraph, and the secret the gateway signs the caller's identity with for the subgraphs. */
 export const authEnv = {
-  PARTNER_KEYS: envVar(partnerKeys, 'Partner API keys: partnerId:sha256hex(key):customerId1|customerId2[:role1|role2] comma separated (order scopes only), or a JSON array [{"id","keySha256","offices","roles","scopes","grants"}], or @/path/to/partners.json (README: access model). Unset: the development partner (key sb_dev_partner_key, every scope; refused in production)', true),
+  PARTNER_KEYS: envVar(partnerKeys, 'Partner API keys: partnerId:sha256hex(key):customerId1|customerId2[:role1|role2] comma separated (order scopes only), or a JSON array [{"id","keySha256","offices","roles","scopes","grants","trustedDocumentsOnly"}], or @/path/to/partners.json (README: access model). Unset: the development partner (key sb_dev_partner_key, every scope; refused in production)', true),
   JWT_ISSUER: envVar(z.string().optional(), 'Expected iss of frontend-app JWTs. Unset together with JWT_SECRET and JWT_JWKS_URL: JWTs are not accepted'),
   JWT_AUDIENCE: envVar(z.string().optional(), 'Expected aud of frontend-app JWTs'),
   JWT_SECRET: envVar(z.string().min(32).optional(), 'HS256 secret of frontend-app JWTs (at least 32 characters)', true),
   JWT_JWKS_URL: envVar(url(), 'JWKS URL of the identity provider for frontend-app JWTs (RS256/ES256); used instead of JWT_SECRET when set'),
+  GATEWAY_TRUSTED_DOCUMENTS: envVar(z.string().min(1).optional(), 'Trusted documents: path of a persisted-query manifest (Apollo format, or a {"<sha256>": "<body>"} map); clients may run its operations by {"documentId": "<sha256>"}, and partners with "trustedDocumentsOnly": true may run nothing else. Checked against the supergraph at start. Unset: no registry'),
   GATEWAY_SIGNING_SECRET: envVar(z.string().min(16).default(DEV_GATEWAY_SIGNING_SECRET), 'HMAC secret the gateway signs the caller identity header with and subgraphs verify it with (set a strong one in production)', true),
 };

@@ -391,6 +391,12 @@ export type Workshop = {
    * 50 work orders.
    */
   appointments?: Maybe<Array<CarsysAppointment>>;
+  /**
+   * The clients the MMP point of sale linked to this workshop (`WORKSHOP_LINKS`) reminded in its campaigns:
+   * `mmpCampaignClients` of that `codePdv`, with the same paging, scope (`personal:read`) and grant (the point
+   * of sale, FORBIDDEN before any MMP call otherwise). `null` for a workshop linked to no point of sale.
+   */
+  campaignClients?: Maybe<MmpCampaignClientConnection>;
   /** The Carsys dealer this workshop is linked to (`WORKSHOP_LINKS`), `null` when none. */
   carsysDealerId?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -406,6 +412,16 @@ export type Workshop = {
 export type WorkshopAppointmentsArgs = {
   from: Scalars['Date']['input'];
   to: Scalars['Date']['input'];
+};
+
+
+/**
+ * A workshop, keyed by its CustomerConnect userid (Capacity subgraph). This subgraph adds the work orders
+ * booked in it, through the configured workshop ↔ Carsys dealer ↔ MMP point of sale links (`WORKSHOP_LINKS`).
+ */
+export type WorkshopCampaignClientsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -774,6 +790,7 @@ export type VehicleResolvers<ContextType = CustomerContext, ParentType extends R
 export type WorkshopResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Workshop'] = ResolversParentTypes['Workshop']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Workshop']>, { __typename: 'Workshop' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   appointments?: Resolver<Maybe<Array<ResolversTypes['CarsysAppointment']>>, ParentType, ContextType, RequireFields<WorkshopAppointmentsArgs, 'from' | 'to'>>;
+  campaignClients?: Resolver<Maybe<ResolversTypes['MmpCampaignClientConnection']>, ParentType, ContextType, RequireFields<WorkshopCampaignClientsArgs, 'first'>>;
   carsysDealerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   mmpPointOfSale?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

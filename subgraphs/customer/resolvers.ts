@@ -151,6 +151,12 @@ export const resolvers: Resolvers = {
       requireGrant(ctx.caller, 'dealers', dealerId, 'Workshop.appointments');
       return ctx.loaders.workOrdersInRange.load({ dealerId, from, to });
     },
+    campaignClients(w, args, ctx) {
+      const codePdv = ctx.clients.workshopLinks.find((l) => l.workshopId === w.id)?.mmpPointOfSale;
+      if (!codePdv) return null;
+      requireGrant(ctx.caller, 'mmpPointsOfSale', codePdv, 'Workshop.campaignClients');
+      return campaignClientConnection(ctx.adherents, { ...args, codePdv });
+    },
   },
   Customer: {
     async __resolveReference(ref, ctx) {
