@@ -20,8 +20,9 @@
  *   (`deduplicateInflightRequests` of the HTTP transport, on by default) is switched off with
  *   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS=false, inbound merging (`inboundInflightRequestDeduplication`)
  *   is off by default, and Apollo's RemoteGraphQLDataSource merges nothing;
- * - both authenticate the partner key and sign `x-switchboard-caller` per subgraph call
- *   (bench/apollo-gateway.ts does what gateway/plugins/use-caller-identity.ts does);
+ * - both authenticate the partner key and send a signed `x-switchboard-caller` on every subgraph call, which
+ *   the subgraphs verify (bench/apollo-gateway.ts signs per call as use-caller-identity.ts did; ours now signs
+ *   once per caller and second and reuses that byte-identical value);
  * - both answers are checked identical (data, no errors) before anything is measured;
  * - CPU and memory are read from each engine's own process in /proc, never the load generator's (this
  *   process); rounds alternate the engines' order, and ratios are taken within a round.
