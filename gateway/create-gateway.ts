@@ -95,7 +95,6 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
     // our useRequestId replaces the runtime's (which trusts any incoming x-request-id)
     requestId: false,
     plugins: (ctx) => [
-      ...(subgraphFetch ? [{ onDispose: () => subgraphFetch.close() }] : []),
       useRequestId(),
       useHealthChecks({ subgraphs: readiness, supergraphReady: async () => Boolean(await runtime.getSchema()) }),
       ...usePrometheus({ log: ctx.log, subgraphs: readiness }),

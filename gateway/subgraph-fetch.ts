@@ -17,6 +17,11 @@ type Init = { method?: string; headers?: unknown; body?: unknown; signal?: Abort
  * undici's `request` on a keep-alive pool — what `platform/http-client.ts` uses for vendor calls — and
  * its answer is read whole into a Response. Anything else (a multipart upload, an event stream, a
  * Request object) takes the runtime's default fetch unchanged.
+ *
+ * The pool lives as long as the gateway value (the process, in main.ts), like node:http's global agent,
+ * and is not closed when the gateway is disposed: the runtime disposes itself at SIGTERM (Yoga's `disposeOnProcessTerminate`) while our drain
+ * still serves the requests in flight (platform/drain.ts), and those must still reach their subgraphs.
+ * Idle keep-alive sockets do not hold the process open.
  */
 export function createSubgraphFetch(opts: SubgraphFetchOptions = {}) {
   const dispatcher = new Agent({ connections: opts.connections ?? 256, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000 });
@@ -38,5 +43,5 @@ export function createSubgraphFetch(opts: SubgraphFetchOptions = {}) {
       return new Response(text, { status: res.statusCode, headers: h });
     });
   };
-  return Object.assign(subgraphFetch, { close: () => dispatcher.close() });
+  return subgraphFetch;
 }
