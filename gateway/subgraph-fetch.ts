@@ -7,6 +7,8 @@ export interface SubgraphFetchOptions {
   connections?: number;
   /** how long an idle socket is kept, ms */
   keepAliveTimeoutMs?: number;
+  /** largest subgraph answer read, bytes (default 64 MB; a 100-plate fleet query is about 5 MB); more fails the call */
+  maxResponseBytes?: number;
 }
 
 type Init = { method?: string; headers?: unknown; body?: unknown; signal?: AbortSignal | null };
@@ -24,7 +26,7 @@ type Init = { method?: string; headers?: unknown; body?: unknown; signal?: Abort
  * Idle keep-alive sockets do not hold the process open.
  */
 export function createSubgraphFetch(opts: SubgraphFetchOptions = {}) {
-  const dispatcher = new Agent({ connections: opts.connections ?? 256, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000 });
+  const dispatcher = new Agent({ connections: opts.connections ?? 256, keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000, maxResponseSize: opts.maxResponseBytes ?? 64 * 1024 * 1024 });
   const subgraphFetch = (input: unknown, init?: Init, ...rest: unknown[]): Promise<Response> => {
     const headers = init?.headers as Record<string, string> | undefined;
     if (
