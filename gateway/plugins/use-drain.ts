@@ -41,13 +41,15 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
   const it = source[Symbol.asyncIterator]();
   let last: ExecutionResult | undefined;
   let done = false;
-  const drained = new Promise<typeof DRAINED>((resolve) => {
-    if (signal.aborted) resolve(DRAINED);
-    else signal.addEventListener('abort', () => resolve(DRAINED), { once: true });
-  });
+  // The drain wakes the one `next` that is waiting. (Not `Promise.race` with a promise of the drain: every
+  // race would leave a reaction on that promise, holding its event, for as long as the subscription lives.)
+  let wake: ((r: typeof DRAINED) => void) | undefined;
+  const onDrain = () => wake?.(DRAINED);
+  signal.addEventListener('abort', onDrain, { once: true });
   const finish = async () => {
     if (done) return;
     done = true;
+    signal.removeEventListener('abort', onDrain);
     await it.return?.();
   };
   return {
@@ -55,8 +57,14 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
       if (done) return { value: undefined, done: true };
       let r: IteratorResult<ExecutionResult> | typeof DRAINED;
       try {
-        r = await Promise.race([it.next(), drained]);
+        r = signal.aborted
+          ? DRAINED
+          : await new Promise<IteratorResult<ExecutionResult> | typeof DRAINED>((resolve, reject) => {
+              wake = resolve;
+              it.next().then(resolve, reject);
+            });
       } catch {
+        signal.removeEventListener('abort', onDrain);
         done = true;
         return { value: drainedResult(last, 'the live stream was lost (a subgraph instance went away)'), done: false };
       }
@@ -65,8 +73,11 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
         void finish().catch(() => undefined);
         return { value: drainedResult(last), done: false };
       }
-      if (r.done) done = true;
-      else last = r.value;
+      wake = undefined;
+      if (r.done) {
+        done = true;
+        signal.removeEventListener('abort', onDrain);
+      } else last = r.value;
       return r;
     },
     async return() {

@@ -1,7 +1,8 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { Kind, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { gatewaySubscriptionMetrics } from '../../platform/metrics';
+import { shareResult } from '../graphql-ws-server';
 
 export interface SharedSubscriptionOptions {
   /** share one execution among identical subscriptions of the same caller (off: one per subscriber, as the runtime does) */
@@ -119,14 +120,14 @@ function eventIdOf(result: Result | undefined): string | undefined {
 const interrupted = (waiting: number, lastDelivered: Result | undefined): Result => {
   const resumeAfterEventId = eventIdOf(lastDelivered);
   gatewaySubscriptionMetrics.slowSubscribers.inc();
+  // a GraphQLError: the runtime masks any other error as "Unexpected error." (INTERNAL_SERVER_ERROR)
   return {
     errors: [
-      {
-        message: `the subscriber did not read fast enough (${waiting} events waiting); subscribe again${resumeAfterEventId ? ' with afterEventId = extensions.resumeAfterEventId' : ''}`,
+      new GraphQLError(`the subscriber did not read fast enough (${waiting} events waiting); subscribe again${resumeAfterEventId ? ' with afterEventId = extensions.resumeAfterEventId' : ''}`, {
         extensions: { code: ErrorCode.EVENTS_INTERRUPTED, ...(resumeAfterEventId ? { resumeAfterEventId } : {}) },
-      },
+      }),
     ],
-  } as unknown as Result;
+  };
 };
 
 /**
@@ -244,6 +245,8 @@ export class Channel {
       for (;;) {
         const r = await this.iterator.next();
         if (r.done || this.closed) break;
+        // serialised once for all of them by the graphql-ws server (gateway/graphql-ws-server.ts)
+        if (this.subscribers.size > 1 && typeof r.value === 'object' && r.value !== null) shareResult(r.value);
         for (const s of this.subscribers) s.push(r.value);
       }
     } catch (e) {
