@@ -14,6 +14,7 @@ import { createChannel } from './plugins/use-shared-subscriptions';
 const log = createLogger({ service: 'test' }, 'silent');
 const DOCUMENT = parse('subscription { e }');
 const closers: (() => Promise<unknown>)[] = [];
+const clientSockets: { pause(): void }[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
@@ -41,7 +42,8 @@ async function start(subscribe: () => unknown) {
 /** A raw graphql-transport-ws client: every text frame it receives after the ack, as sent. */
 async function rawClient(url: string, ids: string[]) {
   const socket = new WebSocket(url, 'graphql-transport-ws');
-  closers.push(async () => socket.close());
+  closers.push(async () => socket.terminate());
+  clientSockets.push({ pause: () => (socket as unknown as { _socket: { pause(): void } })._socket.pause() });
   const frames: string[] = [];
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -102,5 +104,30 @@ describe('graphql-ws server: a shared result serialised once', () => {
     emit(event);
     await until(() => a.length === 1);
     expect(a[0]).toBe(JSON.stringify({ id: 'only', type: 'next', payload: { data: { e: 'x' }, errors: [{ message: 'm', extensions: { code: 'C' } }] } }));
+  });
+
+  it('a client that does not read holds at most WRITE_AHEAD_BYTES and two frames in the process; its events wait in its bounded queue', async () => {
+    const { channel, emit, waiting } = sharedSource();
+    let serverSocket: WebSocket | undefined;
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wss.on('connection', (s) => (serverSocket = s));
+    const server = serveGraphQLWS({ onSubscribe: () => ({ document: DOCUMENT, contextValue: {} }) as never, subscribe: (() => channel.join()) as never }, wss, { log, keepAlive: 0 });
+    closers.push(() => server.dispose());
+    const client = await rawClient(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, ['slow']);
+    await until(() => waiting() === 1);
+    // the client stops reading: the kernel's buffers fill, then the process's
+    clientSockets.at(-1)!.pause();
+    const big = 'x'.repeat(20_000);
+    let most = 0;
+    for (let i = 0; i < 1_000 && waiting() === 1; i++) {
+      emit({ data: { e: { i, big } } });
+      await new Promise((r) => setImmediate(r));
+      most = Math.max(most, serverSocket!.bufferedAmount);
+    }
+    expect(most).toBeGreaterThan(0);
+    // one frame sent below the mark, one waiting for its write
+    expect(most).toBeLessThan(16 * 1024 + 2 * 20_100);
+    expect(client.length).toBeLessThan(1_000);
   });
 });

@@ -65,10 +65,19 @@ function spliced(message: string, payload: SharedPayload): Buffer {
 }
 
 /**
+ * Bytes one socket may have waiting in this process (`bufferedAmount`) before a `send` waits for its
+ * write. Below it graphql-ws goes on with the subscription's next event at once (it awaits each send),
+ * so waiting events leave together; past it a client that does not read holds its events in its
+ * subscriber queue (bounded, use-shared-subscriptions.ts), not here: at most this much per socket.
+ */
+const WRITE_AHEAD_BYTES = 16 * 1024;
+
+/**
  * graphql-ws on a `ws` server: graphql-ws/use/ws's `useServer` (which its authors mean to be copied and
- * adjusted), with one change: a result shared by the subscribers of a channel is serialised once per
+ * adjusted), with two changes: a result shared by the subscribers of a channel is serialised once per
  * event and each subscriber's message is its own message start (`id`, `type`) followed by the shared
- * bytes. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
+ * bytes; and a send does not wait for its write while the socket has little waiting (WRITE_AHEAD_BYTES),
+ * the frames of one turn leaving in one write. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
  * closing) is graphql-ws's, unchanged. A result that a hook replaced for one subscriber (a masked error,
  * say) is not the shared object any more and is serialised as graphql-ws does.
  */
@@ -110,6 +119,14 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             socket.ping();
           }, keepAlive)
         : null;
+    // Frames sent to this socket in one turn of the event loop leave in one write (the socket is corked
+    // until the turn's microtasks are done): a subscriber with events waiting gets them in one system
+    // call, not one each. (`request.socket` is the connection ws took over for this WebSocket.)
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      request.socket.uncork();
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -121,10 +138,14 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             if (!payload) throw new Error('a shared subscription payload was lost before its message was sent');
             frame = spliced(data, payload);
           }
-          return new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(frame, { binary: false }, (err) => (err ? reject(err) : resolve()));
-          });
+          if (socket.readyState !== socket.OPEN) return;
+          if (!corked) {
+            corked = true;
+            request.socket.cork();
+            process.nextTick(uncork);
+          }
+          if (socket.bufferedAmount < WRITE_AHEAD_BYTES) return void socket.send(frame, { binary: false });
+          return new Promise<void>((resolve, reject) => socket.send(frame, { binary: false }, (err) => (err ? reject(err) : resolve())));
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>

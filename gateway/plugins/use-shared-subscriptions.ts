@@ -27,10 +27,11 @@ type Result = ExecutionResult;
  * parse of each upstream message and one gateway execution per event — and hands every result to each
  * subscriber of the channel. Everything before the subscription itself still runs per subscriber
  * (authentication, access directives, rate limit, demand control: this plugin's `onSubscribe` comes last),
- * and so does everything after it (result hooks, graphql-ws serialisation and the socket write).
+ * and so do the result hooks and the socket write; graphql-ws's serialisation of a result given to more
+ * than one subscriber runs once (`shareResult`, gateway/graphql-ws-server.ts).
  *
  * Each subscriber has its own bounded queue: a subscriber whose socket does not take events as fast as
- * they come (graphql-ws waits for each write) gets, once `maxQueuedEvents` are waiting, its queue dropped
+ * they come (graphql-ws waits for a write once 16 KB wait for the socket: gateway/graphql-ws-server.ts) gets, once `maxQueuedEvents` are waiting, its queue dropped
  * and one last result with `EVENTS_INTERRUPTED` (and `resumeAfterEventId`, the `eventId` of the last event
  * it was given, when the events carry one) — memory stays bounded, the others are not held up. The same
  * bound applies without sharing.
