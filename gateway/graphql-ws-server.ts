@@ -77,7 +77,7 @@ const WRITE_AHEAD_BYTES = 16 * 1024;
  * adjusted), with two changes: a result shared by the subscribers of a channel is serialised once per
  * event and each subscriber's message is its own message start (`id`, `type`) followed by the shared
  * bytes; and a send does not wait for its write while the socket has little waiting (WRITE_AHEAD_BYTES),
- * the frames of one turn leaving in one write. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
+ * the frames after the first of one turn leaving in one write. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
  * closing) is graphql-ws's, unchanged. A result that a hook replaced for one subscriber (a masked error,
  * say) is not the shared object any more and is serialised as graphql-ws does.
  */
@@ -119,11 +119,15 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             socket.ping();
           }, keepAlive)
         : null;
-    // Frames sent to this socket in one turn of the event loop leave in one write (the socket is corked
-    // until the turn's microtasks are done): a subscriber with events waiting gets them in one system
-    // call, not one each. (`request.socket` is the connection ws took over for this WebSocket.)
+    // The first frame of a turn of the event loop leaves at once (clients start reading while the gateway
+    // writes to the others); the frames after it, to the same socket in the same turn, leave together
+    // in one write when the turn's microtasks are done: a subscriber with events waiting gets them in
+    // one system call, not one each. (`request.socket` is the connection ws took over for this WebSocket.)
+    let sentThisTurn = false;
     let corked = false;
-    const uncork = () => {
+    const endOfTurn = () => {
+      sentThisTurn = false;
+      if (!corked) return;
       corked = false;
       request.socket.uncork();
     };
@@ -139,10 +143,12 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             frame = spliced(data, payload);
           }
           if (socket.readyState !== socket.OPEN) return;
-          if (!corked) {
+          if (!sentThisTurn) {
+            sentThisTurn = true;
+            process.nextTick(endOfTurn);
+          } else if (!corked) {
             corked = true;
             request.socket.cork();
-            process.nextTick(uncork);
           }
           if (socket.bufferedAmount < WRITE_AHEAD_BYTES) return void socket.send(frame, { binary: false });
           return new Promise<void>((resolve, reject) => socket.send(frame, { binary: false }, (err) => (err ? reject(err) : resolve())));

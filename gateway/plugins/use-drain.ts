@@ -32,6 +32,29 @@ export function drainedResult(last: ExecutionResult | undefined, why = 'this gat
 }
 
 /**
+ * What each live subscription does when the drain begins, in a Set with ONE listener on the signal: an
+ * AbortSignal's own listener list is searched on every add and remove, which made subscribing and leaving
+ * cost time in the number of live subscriptions.
+ */
+const drainWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+function onDrain(signal: AbortSignal, fn: () => void): () => void {
+  let waiters = drainWaiters.get(signal);
+  if (!waiters) {
+    const all = (waiters = new Set());
+    drainWaiters.set(signal, all);
+    const wakeAll = () => {
+      for (const f of [...all]) f();
+      all.clear();
+    };
+    signal.addEventListener('abort', wakeAll, { once: true });
+  }
+  waiters.add(fn);
+  return () => void waiters.delete(fn);
+}
+/** Live subscriptions waiting on a drain (for tests). */
+export const drainWaiting = (signal: AbortSignal) => drainWaiters.get(signal)?.size ?? 0;
+
+/**
  * `source` until the drain begins, then one `drainedResult` and the end. The source is returned (its
  * upstream subscription closed) when the stream ends either way, or when the client leaves. A source that
  * fails (the subgraph replica serving it died: gateway/subscription-transport.ts does not retry) ends the
@@ -44,12 +67,11 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
   // The drain wakes the one `next` that is waiting. (Not `Promise.race` with a promise of the drain: every
   // race would leave a reaction on that promise, holding its event, for as long as the subscription lives.)
   let wake: ((r: typeof DRAINED) => void) | undefined;
-  const onDrain = () => wake?.(DRAINED);
-  signal.addEventListener('abort', onDrain, { once: true });
+  const stopWaiting = onDrain(signal, () => wake?.(DRAINED));
   const finish = async () => {
     if (done) return;
     done = true;
-    signal.removeEventListener('abort', onDrain);
+    stopWaiting();
     await it.return?.();
   };
   return {
@@ -64,7 +86,7 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
               it.next().then(resolve, reject);
             });
       } catch {
-        signal.removeEventListener('abort', onDrain);
+        stopWaiting();
         done = true;
         return { value: drainedResult(last, 'the live stream was lost (a subgraph instance went away)'), done: false };
       }
@@ -76,7 +98,7 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
       wake = undefined;
       if (r.done) {
         done = true;
-        signal.removeEventListener('abort', onDrain);
+        stopWaiting();
       } else last = r.value;
       return r;
     },
