@@ -8,7 +8,7 @@
  * single client event loop's backlog counts as delivery latency.
  * Separate processes as `npm start` runs them; Redis pub/sub when REDIS_URL is set.
  *
- *   npx tsx bench/order-fanout.bench.ts [--baseline <git ref>]
+ *   npx tsx bench/order-fanout.bench.ts [--baseline <git ref>]   (or --baseline-ref, as bench/gateway.bench.ts)
  *
  * --baseline main   also starts the gateway of that commit (`git archive` into a temporary folder, this
  *                   tree's node_modules) beside this tree's, on the same Order subgraph, and runs every size
@@ -30,7 +30,8 @@ import { percentile } from '../platform/metrics';
 import { startStack } from '../test/support/stack';
 import { freePort, repoRoot, waitForHttp } from '../test/support/processes';
 
-const { values: args } = parseArgs({ options: { baseline: { type: 'string' } } });
+const { values: opts } = parseArgs({ options: { baseline: { type: 'string' }, 'baseline-ref': { type: 'string' } } });
+const args = { baseline: opts.baseline ?? opts['baseline-ref'] }; // --baseline-ref as in bench/gateway.bench.ts
 const SIZES = (process.env.BENCH_SUBSCRIBERS ?? '1000,10000').split(',').map(Number);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 20);
 // orders are placed this far apart, so latency is measured at a steady rate rather than as one burst's backlog
@@ -243,6 +244,9 @@ console.log(
   `\nOrder fan-out through one gateway (GATEWAY_SHARE_SUBSCRIPTIONS=${process.env.GATEWAY_SHARE_SUBSCRIPTIONS ?? 'true'}): ${ORDERS} orders × 2 statuses per run, one order every ${INTERVAL_MS} ms; events via ${process.env.REDIS_URL ? 'Redis pub/sub' : 'in-process pub/sub'}; store ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}; ${ROUNDS} round(s)${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR} (${gateways.map((g) => `${g.label} pid ${g.pid}`).join(', ')}, order pid ${pidOf('order')})` : ''}`,
 );
 console.table(rows.map((r) => r.printed));
+console.log(
+  'KB/sub = RSS growth while the subscribers connected ÷ subscribers. Only the first row of each gateway starts from a fresh process; later rows start from what earlier runs left and are low bounds. CPU ms / 1k msgs = the gateway\'s user+system CPU while the orders ran ÷ messages delivered.',
+);
 if (gateways.length > 1) {
   const median = (xs: number[]) => percentile(xs, 50);
   const [ours, base] = gateways;

@@ -65,10 +65,10 @@ function spliced(message: string, payload: SharedPayload): Buffer {
 }
 
 /**
- * Bytes one socket may have waiting in this process (`bufferedAmount`) before a `send` waits for its
- * write. Below it graphql-ws goes on with the subscription's next event at once (it awaits each send),
- * so waiting events leave together; past it a client that does not read holds its events in its
- * subscriber queue (bounded, use-shared-subscriptions.ts), not here: at most this much per socket.
+ * Bytes one socket may have waiting in this process (`bufferedAmount`) before a corked `send` (see
+ * below) waits for its write. Below it graphql-ws goes on with the subscription's next event at once (it
+ * awaits each send), so waiting events leave together; past it a client that does not read holds its
+ * events in its subscriber queue (bounded, use-shared-subscriptions.ts), not here: at most this much per socket.
  */
 const WRITE_AHEAD_BYTES = 16 * 1024;
 
@@ -76,8 +76,8 @@ const WRITE_AHEAD_BYTES = 16 * 1024;
  * graphql-ws on a `ws` server: graphql-ws/use/ws's `useServer` (which its authors mean to be copied and
  * adjusted), with two changes: a result shared by the subscribers of a channel is serialised once per
  * event and each subscriber's message is its own message start (`id`, `type`) followed by the shared
- * bytes; and a send does not wait for its write while the socket has little waiting (WRITE_AHEAD_BYTES),
- * the frames after the first of one turn leaving in one write. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
+ * bytes; and the frames after the first to one socket in one turn of the event loop do not wait for
+ * their writes (up to WRITE_AHEAD_BYTES waiting) and leave in one write. Everything else (operation ids, hooks, `onNext` of the options, errors, keep-alive pings,
  * closing) is graphql-ws's, unchanged. A result that a hook replaced for one subscriber (a masked error,
  * say) is not the shared object any more and is serialised as graphql-ws does.
  */
@@ -119,10 +119,12 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             socket.ping();
           }, keepAlive)
         : null;
-    // The first frame of a turn of the event loop leaves at once (clients start reading while the gateway
-    // writes to the others); the frames after it, to the same socket in the same turn, leave together
-    // in one write when the turn's microtasks are done: a subscriber with events waiting gets them in
-    // one system call, not one each. (`request.socket` is the connection ws took over for this WebSocket.)
+    // The first frame to a socket in a turn of the event loop is sent as graphql-ws/use/ws sends it (at
+    // once; the next waits for its write): with no backlog nothing changes, and every subscriber's frame
+    // leaves before any subscriber's loop goes on. The frames after it in the same turn (a subscriber with
+    // events waiting) do not wait for their writes and leave together in one write at the turn's end
+    // (setImmediate): one system call for a backlog, not one per event. (`request.socket` is the
+    // connection ws took over for this WebSocket.)
     let sentThisTurn = false;
     let corked = false;
     const endOfTurn = () => {
@@ -143,15 +145,20 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
             frame = spliced(data, payload);
           }
           if (socket.readyState !== socket.OPEN) return;
+          const written = () => new Promise<void>((resolve, reject) => socket.send(frame, { binary: false }, (err) => (err ? reject(err) : resolve())));
+          // the first frame of a turn: written now, and graphql-ws goes on once it is (as graphql-ws/use/ws)
           if (!sentThisTurn) {
             sentThisTurn = true;
-            process.nextTick(endOfTurn);
-          } else if (!corked) {
+            setImmediate(endOfTurn);
+            return written();
+          }
+          // more in the same turn: this subscriber had events waiting; they leave together at the turn's end
+          if (!corked) {
             corked = true;
             request.socket.cork();
           }
           if (socket.bufferedAmount < WRITE_AHEAD_BYTES) return void socket.send(frame, { binary: false });
-          return new Promise<void>((resolve, reject) => socket.send(frame, { binary: false }, (err) => (err ? reject(err) : resolve())));
+          return written();
         },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
