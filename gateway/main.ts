@@ -92,8 +92,8 @@ try {
   const server = createServer(drain.wrap(gateway));
   drain.guardUpgrades(server);
   // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions. graphql-ws's
-  // ws adapter with one change (graphql-ws-server.ts): an event shared by a channel's subscribers is
-  // serialised once, not once per subscriber.
+  // ws adapter, adjusted (graphql-ws-server.ts): an event shared by a channel's subscribers is serialised
+  // once, not once per subscriber, and a subscriber's backlog leaves in one write.
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
   const ws = serveGraphQLWS(
     traceGraphQLWS(getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({ req: ctx.extra?.request, socket: ctx.extra?.socket }))),
