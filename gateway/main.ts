@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import { getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createDrain } from '../platform/drain';
 import { bootstrap, fatal, onShutdown, shutdownSettings } from '../platform/process';
 import { subgraphs } from '../platform/topology';
 import { createSwitchboardGateway, readSupergraph, subgraphsIn } from './create-gateway';
+import { serveGraphQLWS, type Extra } from './graphql-ws-server';
 import { enabledUnlessProduction } from '../platform/config/production';
 import { useAccessDirectives } from './plugins/use-access-directives';
 import { useCallerIdentity } from './plugins/use-caller-identity';
@@ -105,11 +105,14 @@ try {
   }
   const server = createServer(drain.wrap(gateway));
   drain.guardUpgrades(server);
-  // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions.
+  // graphql-ws on the same port and path as HTTP: one URL for queries and subscriptions. graphql-ws's
+  // ws adapter, adjusted (graphql-ws-server.ts): an event shared by a channel's subscribers is serialised
+  // once, not once per subscriber, and a subscriber's backlog leaves in one write.
   const wss = new WebSocketServer({ server, path: gateway.graphqlEndpoint });
-  const ws = useServer(
+  const ws = serveGraphQLWS(
     traceGraphQLWS(getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({ req: ctx.extra?.request, socket: ctx.extra?.socket }))),
     wss,
+    { log },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

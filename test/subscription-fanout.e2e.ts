@@ -60,6 +60,23 @@ function subscribe(apiKey: string, query = SUB, variables?: Record<string, unkno
   return { events, errors, stop };
 }
 
+/** A raw graphql-transport-ws socket with one subscription per id: the text frames after the ack, as received. */
+async function rawSubscriber(apiKey: string, ids: string[], query = SUB) {
+  const socket = new WebSocket(stack.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+  const frames: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': apiKey } })));
+    socket.on('message', (data) => {
+      const text = String(data);
+      if ((JSON.parse(text) as { type: string }).type === 'connection_ack') return resolve();
+      frames.push(text);
+    });
+  });
+  for (const id of ids) socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+  return { frames, close: () => socket.close() };
+}
+
 async function place(customerId: string, authMode: 'token' | 'basic' | 'none') {
   const res = await fetch(`${stack.sandboxUrl('vitec')}/__sandbox/place-order`, { method: 'POST', body: JSON.stringify({ customerId, authMode }) });
   const body = (await res.json()) as { intakeStatus: number };
@@ -100,6 +117,36 @@ describe('subscription fan-out through the gateway', () => {
     for (const s of [...dev.slice(1), ...acme]) s.stop();
     await until(() => gatewayMetric('switchboard_gateway_subscription_channels'), (n) => n === 0);
     expect(await until(orderSubscriptions, (n) => n === 0)).toBe(0);
+  }, 60_000);
+
+  it("every subscriber of a channel gets the same serialisation of each event under its own graphql-ws id (raw frames)", async () => {
+    // raw graphql-transport-ws sockets, so the frames are compared as the gateway wrote them; ids a client
+    // may choose (quotes, backslash, non-ASCII), and two subscriptions on one socket
+    const ids = [['1'], ['a "quoted" \\ id', 'ü-2'], ['x-é-👍'], ['1']];
+    const sockets = await Promise.all(ids.map((mine) => rawSubscriber(DEV_PARTNER_KEY, mine)));
+    await until(() => gatewayMetric('switchboard_gateway_subscribers'), (n) => n === 5);
+    expect(await gatewayMetric('switchboard_gateway_subscription_channels')).toBe(1);
+    await place('M124', 'basic');
+    await until(async () => sockets.map((s) => s.frames.length), (c) => c.every((n, k) => n >= 2 * ids[k]!.length));
+    const payloads = new Map<string, string>(); // eventId → the payload's text, as the first subscriber got it
+    for (const [k, { frames }] of sockets.entries()) {
+      const byId = new Map<string, number>();
+      for (const frame of frames) {
+        const message = JSON.parse(frame) as { id: string; type: string; payload: { data: { orderStatusChanged: Ev } } };
+        // graphql-ws's own message, byte for byte: {"id":…,"type":"next","payload":…}
+        expect(frame).toBe(JSON.stringify({ id: message.id, type: 'next', payload: message.payload }));
+        expect(ids[k]).toContain(message.id);
+        byId.set(message.id, (byId.get(message.id) ?? 0) + 1);
+        const text = frame.slice(frame.indexOf(',"type":"next","payload":') + ',"type":"next","payload":'.length, -1);
+        const eventId = message.payload.data.orderStatusChanged.eventId;
+        expect(text).toBe(payloads.get(eventId) ?? text);
+        payloads.set(eventId, text);
+      }
+      expect([...byId.values()]).toEqual(ids[k]!.map(() => 2));
+    }
+    expect(payloads.size).toBe(2);
+    for (const s of sockets) s.close();
+    await until(() => gatewayMetric('switchboard_gateway_subscription_channels'), (n) => n === 0);
   }, 60_000);
 
   it('a subscription resuming from an event id is never shared: a second one with the same id still gets the whole replay', async () => {

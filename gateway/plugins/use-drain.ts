@@ -32,6 +32,29 @@ export function drainedResult(last: ExecutionResult | undefined, why = 'this gat
 }
 
 /**
+ * What each live subscription does when the drain begins, in a Set with ONE listener on the signal: an
+ * AbortSignal's own listener list is searched on every add and remove, which made subscribing and leaving
+ * cost time in the number of live subscriptions.
+ */
+const drainWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+function onDrain(signal: AbortSignal, fn: () => void): () => void {
+  let waiters = drainWaiters.get(signal);
+  if (!waiters) {
+    const all = (waiters = new Set());
+    drainWaiters.set(signal, all);
+    const wakeAll = () => {
+      for (const f of [...all]) f();
+      all.clear();
+    };
+    signal.addEventListener('abort', wakeAll, { once: true });
+  }
+  waiters.add(fn);
+  return () => void waiters.delete(fn);
+}
+/** Live subscriptions waiting on a drain (for tests). */
+export const drainWaiting = (signal: AbortSignal) => drainWaiters.get(signal)?.size ?? 0;
+
+/**
  * `source` until the drain begins, then one `drainedResult` and the end. The source is returned (its
  * upstream subscription closed) when the stream ends either way, or when the client leaves. A source that
  * fails (the subgraph replica serving it died: gateway/subscription-transport.ts does not retry) ends the
@@ -41,13 +64,14 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
   const it = source[Symbol.asyncIterator]();
   let last: ExecutionResult | undefined;
   let done = false;
-  const drained = new Promise<typeof DRAINED>((resolve) => {
-    if (signal.aborted) resolve(DRAINED);
-    else signal.addEventListener('abort', () => resolve(DRAINED), { once: true });
-  });
+  // The drain wakes the one `next` that is waiting. (Not `Promise.race` with a promise of the drain: every
+  // race would leave a reaction on that promise, holding its event, for as long as the subscription lives.)
+  let wake: ((r: typeof DRAINED) => void) | undefined;
+  const stopWaiting = onDrain(signal, () => wake?.(DRAINED));
   const finish = async () => {
     if (done) return;
     done = true;
+    stopWaiting();
     await it.return?.();
   };
   return {
@@ -55,8 +79,14 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
       if (done) return { value: undefined, done: true };
       let r: IteratorResult<ExecutionResult> | typeof DRAINED;
       try {
-        r = await Promise.race([it.next(), drained]);
+        r = signal.aborted
+          ? DRAINED
+          : await new Promise<IteratorResult<ExecutionResult> | typeof DRAINED>((resolve, reject) => {
+              wake = resolve;
+              it.next().then(resolve, reject);
+            });
       } catch {
+        stopWaiting();
         done = true;
         return { value: drainedResult(last, 'the live stream was lost (a subgraph instance went away)'), done: false };
       }
@@ -65,8 +95,11 @@ export function drainable(source: AsyncIterable<ExecutionResult>, signal: AbortS
         void finish().catch(() => undefined);
         return { value: drainedResult(last), done: false };
       }
-      if (r.done) done = true;
-      else last = r.value;
+      wake = undefined;
+      if (r.done) {
+        done = true;
+        stopWaiting();
+      } else last = r.value;
       return r;
     },
     async return() {

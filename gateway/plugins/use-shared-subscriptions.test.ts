@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createChannel } from './use-shared-subscriptions';
 
@@ -41,6 +41,8 @@ describe('subscription channel', () => {
     // the slow subscriber had 5 waiting when the 6th came: its backlog is dropped for one coded result, then the end
     const last = await slow.next();
     expect(last.value.errors[0].extensions).toEqual({ code: 'EVENTS_INTERRUPTED', resumeAfterEventId: '1' });
+    // a GraphQLError, or the runtime would mask it as "Unexpected error." before it reaches the client
+    expect(last.value.errors[0]).toBeInstanceOf(GraphQLError);
     expect((await slow.next()).done).toBe(true);
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
     expect(closed).toBe(false);

@@ -1,7 +1,8 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { Kind, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, print, type DocumentNode, type ExecutionResult } from 'graphql';
 import { ErrorCode } from '../../platform/errors';
 import { gatewaySubscriptionMetrics } from '../../platform/metrics';
+import { shareResult } from '../graphql-ws-server';
 
 export interface SharedSubscriptionOptions {
   /** share one execution among identical subscriptions of the same caller (off: one per subscriber, as the runtime does) */
@@ -26,10 +27,11 @@ type Result = ExecutionResult;
  * parse of each upstream message and one gateway execution per event — and hands every result to each
  * subscriber of the channel. Everything before the subscription itself still runs per subscriber
  * (authentication, access directives, rate limit, demand control: this plugin's `onSubscribe` comes last),
- * and so does everything after it (result hooks, graphql-ws serialisation and the socket write).
+ * and so do the result hooks and the socket write; graphql-ws's serialisation of a result given to more
+ * than one subscriber runs once (`shareResult`, gateway/graphql-ws-server.ts).
  *
  * Each subscriber has its own bounded queue: a subscriber whose socket does not take events as fast as
- * they come (graphql-ws waits for each write) gets, once `maxQueuedEvents` are waiting, its queue dropped
+ * they come (graphql-ws waits for a write once 16 KB wait for the socket: gateway/graphql-ws-server.ts) gets, once `maxQueuedEvents` are waiting, its queue dropped
  * and one last result with `EVENTS_INTERRUPTED` (and `resumeAfterEventId`, the `eventId` of the last event
  * it was given, when the events carry one) — memory stays bounded, the others are not held up. The same
  * bound applies without sharing.
@@ -119,14 +121,14 @@ function eventIdOf(result: Result | undefined): string | undefined {
 const interrupted = (waiting: number, lastDelivered: Result | undefined): Result => {
   const resumeAfterEventId = eventIdOf(lastDelivered);
   gatewaySubscriptionMetrics.slowSubscribers.inc();
+  // a GraphQLError: the runtime masks any other error as "Unexpected error." (INTERNAL_SERVER_ERROR)
   return {
     errors: [
-      {
-        message: `the subscriber did not read fast enough (${waiting} events waiting); subscribe again${resumeAfterEventId ? ' with afterEventId = extensions.resumeAfterEventId' : ''}`,
+      new GraphQLError(`the subscriber did not read fast enough (${waiting} events waiting); subscribe again${resumeAfterEventId ? ' with afterEventId = extensions.resumeAfterEventId' : ''}`, {
         extensions: { code: ErrorCode.EVENTS_INTERRUPTED, ...(resumeAfterEventId ? { resumeAfterEventId } : {}) },
-      },
+      }),
     ],
-  } as unknown as Result;
+  };
 };
 
 /**
@@ -244,6 +246,8 @@ export class Channel {
       for (;;) {
         const r = await this.iterator.next();
         if (r.done || this.closed) break;
+        // serialised once for all of them by the graphql-ws server (gateway/graphql-ws-server.ts)
+        if (this.subscribers.size > 1 && typeof r.value === 'object' && r.value !== null) shareResult(r.value);
         for (const s of this.subscribers) s.push(r.value);
       }
     } catch (e) {
