@@ -1,3 +1,4 @@
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederation, subscribeAll, type TestFederation } from '../../test/support/federation';
@@ -12,7 +13,7 @@ import { useSubscriptionEvents } from './use-subscription-events';
 const ORDERS = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query { ping: String }
-  type Subscription { changes: Change! }
+  type Subscription { changes: Change! endless: Change! }
   type Change { id: ID! note: String }
 `;
 type Event = { id: string; failNote?: boolean; interrupted?: boolean };
@@ -35,6 +36,14 @@ beforeAll(async () => {
               if (e.interrupted) throw new GraphQLError('live events could not be kept gap-free', { extensions: { code: 'EVENTS_INTERRUPTED', resumeAfterEventId: '3' } });
               return e;
             },
+          },
+          // one event, then nothing until the socket goes (Order's replica killed)
+          endless: {
+            subscribe: async function* () {
+              yield { id: '1' };
+              await new Promise(() => undefined);
+            },
+            resolve: (e: Event) => e,
           },
         },
         Change: {
@@ -76,5 +85,32 @@ describe('useSubscriptionEvents (Hive Router planner, real runtime and subgraph)
     expect(events).toHaveLength(4);
     expect(events[2]!.errors).toEqual(shape([EXPECTED[1]] as never)[0]!.errors);
     expect(events[3]!.data).toEqual({ changes: { id: '3', note: 'event 3' } });
+  });
+});
+
+describe('useSubscriptionEvents: the subgraph’s socket is lost mid-stream (an Order replica killed)', () => {
+  // after the first event the subgraph's sockets are cut: the client gets the event, then the error alone
+  const run = (planner: 'js' | 'rust', plugins: GatewayPlugin[] = []) =>
+    subscribeAll(federation.gateway({ planner, plugins }), 'subscription { endless { id } }', {}, (_, i) => {
+      if (i === 0) for (const ws of federation.subgraphs[0]!.websockets) for (const c of ws.clients) c.terminate();
+    });
+  const endsWithErrorAlone = (events: Awaited<ReturnType<typeof subscribeAll>>) => {
+    expect(events).toHaveLength(2);
+    expect(events[0]).toEqual({ data: { endless: { id: '1' } } });
+    expect(events[1]!.data ?? null).toBeNull();
+    expect(events[1]!.errors?.length).toBeGreaterThan(0);
+  };
+
+  it('the JS planner: the event, then the error without data', async () => {
+    endsWithErrorAlone(await run('js'));
+  });
+
+  it('Hive Router with the plugin: the same (the event is not given twice)', async () => {
+    endsWithErrorAlone(await run('rust', [useSubscriptionEvents()]));
+  });
+
+  it('Hive Router without it sends the last event again with the error (the reason; drop the plugin when this fails)', async () => {
+    const events = await run('rust');
+    expect(events[1]!.data).toEqual({ endless: { id: '1' } });
   });
 });

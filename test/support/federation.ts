@@ -69,20 +69,38 @@ export async function query<T = Record<string, any>>(gateway: GatewayRuntime, do
   return (await res.json()) as { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
 }
 
-/** Every event of a subscription through a gateway runtime, over its SSE answer, until the stream ends. */
-export async function subscribeAll(gateway: GatewayRuntime, document: string, variables: Record<string, unknown> = {}) {
+type SubscriptionEvent = { data?: Record<string, any> | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+
+/**
+ * Every event of a subscription through a gateway runtime, over its SSE answer, until the stream ends;
+ * `onEvent` is called as each arrives (a test can act mid-stream).
+ */
+export async function subscribeAll(gateway: GatewayRuntime, document: string, variables: Record<string, unknown> = {}, onEvent?: (event: SubscriptionEvent, index: number) => void) {
   const res = await gateway.fetch('http://gateway/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({ query: document, variables }),
   });
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .flatMap((block) => {
-      const lines = block.split('\n');
-      if (!lines.some((l) => l === 'event: next')) return [];
-      const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-      return data ? [JSON.parse(data) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }] : [];
-    });
+  const events: SubscriptionEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffered = '';
+  const take = (block: string) => {
+    const lines = block.split('\n');
+    if (!lines.some((l) => l === 'event: next')) return;
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+    if (!data) return;
+    const event = JSON.parse(data) as SubscriptionEvent;
+    events.push(event);
+    onEvent?.(event, events.length - 1);
+  };
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      take(buffered.slice(0, end));
+      buffered = buffered.slice(end + 2);
+    }
+  }
+  if (buffered.trim()) take(buffered);
+  return events;
 }
