@@ -7,15 +7,19 @@ import { silentLogger } from '../platform/logger';
 import type { RunningSandbox } from '../platform/sandbox';
 import type { RunningSubgraph } from '../platform/subgraph-server';
 import { startMmpSandbox } from '../vendors/mmp/sandbox/server';
+import { plannerFromEnv } from '../test/support/planner';
 import { createSwitchboardGateway, type GatewayOptions } from './create-gateway';
 
 // The gateway switches the benchmark relies on, against a real Vehicle subgraph and MMP sandbox.
 let sandbox: RunningSandbox;
 let vehicle: Awaited<ReturnType<typeof startVehicleOnSandbox>>;
 let subgraph: RunningSubgraph;
+// the planner of the switches' test: GATEWAY_QUERY_PLANNER, as the e2e tests' gateway processes
+let planner: GatewayOptions['unifiedGraphHandler'];
 const supergraphSdl = readFileSync(join(import.meta.dirname, '..', 'schema', 'supergraph.graphql'), 'utf8');
 
 beforeAll(async () => {
+  planner = await plannerFromEnv();
   // a slow vendor keeps the first subgraph call in flight while the second request arrives
   sandbox = await startMmpSandbox({ port: 0, faults: { latencyMs: 150 } });
   vehicle = await startVehicleOnSandbox(sandbox.url, { timeoutMs: 5_000 });
@@ -38,6 +42,7 @@ const gatewayWith = (extra: Partial<GatewayOptions>) =>
     maxDepth: 12,
     introspection: false,
     budgets: { queryBudgetMs: 10_000, mutationBudgetMs: 10_000 },
+    unifiedGraphHandler: planner,
     ...extra,
   });
 const QUERY = '{ vehicle(plate: "ABC123") { plate information { vin } forecasts { label } } }';
@@ -64,7 +69,7 @@ describe('gateway switches', () => {
   });
 
   it('the Rust query planner answers what the JS one answers', async () => {
-    const js = gatewayWith({});
+    const js = gatewayWith({ unifiedGraphHandler: undefined });
     const rust = gatewayWith({ unifiedGraphHandler });
     const [a, b] = [await ask(js), await ask(rust)];
     expect(a.errors).toBeUndefined();

@@ -105,7 +105,7 @@ export function createSwitchboardGateway(opts: GatewayOptions): GatewayRuntime &
       // Hive Router's planner only: a failed subgraph call's errors at its fields' paths, and `null` @requires
       // values kept in representations, the client's operation name on subgraph calls, as the JS planner does
       // and subscription events that match the subgraph's (before useSharedSubscriptions)
-      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls(), useOperationNames(), useSubscriptionEvents()] : []),
+      ...(opts.unifiedGraphHandler ? [useFieldErrorPaths(), useRequiredNulls({ supergraphSdl: opts.supergraphSdl }), useOperationNames(), useSubscriptionEvents()] : []),
       // after useSubgraphErrors, so the log shows the codes the client gets
       useErrorLog(opts.log),
       ...(opts.plugins ?? []),

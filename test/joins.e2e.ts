@@ -292,6 +292,16 @@ describe('Carsys work orders as a first-class read', () => {
     expect(c).toMatchObject({ vehicles: [{ plate: SHARED }], appointments: [] });
   });
 
+  it('a vehicle reached through its MMP customer: facts without Carsys (its carsys null reaches Vehicle as null) when Carsys does not know the plate', async () => {
+    // `customers { vehicles { carsys } }` comes from one Customer call; `facts` then requires that `carsys` (null)
+    const plate = buildFleet().plates.find((p) => p !== SHARED)!;
+    const res = await gql(stack.gatewayUrl, `{ vehicle(plate: "${plate}") { customers { vehicles { plate carsys { make } facts { make makeSource } } } } }`, {}, DEV_PARTNER);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    const vehicles = res.data!.vehicle.customers.flatMap((c: { vehicles: unknown[] }) => c.vehicles);
+    expect(vehicles.length).toBeGreaterThan(0);
+    for (const v of vehicles) expect(v).toMatchObject({ plate, carsys: null, facts: { make: expect.any(String), makeSource: 'MMP' } });
+  });
+
   it('a page of 20 work orders with their owners, vehicles and appointments: three store rounds', async () => {
     const before = await rounds();
     const res = await gql(

@@ -15,6 +15,7 @@ import { silentLogger } from '../../platform/logger';
 import { attachSubscriptionServer } from '../../platform/subscription-server';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { gql } from '../../test/support/graphql';
+import { plannerFromEnv } from '../../test/support/planner';
 import { createSwitchboardGateway } from '../create-gateway';
 import { emptyGrants } from '../../platform/access';
 import { useCallerIdentity } from './use-caller-identity';
@@ -79,6 +80,7 @@ beforeAll(async () => {
     maxDepth: 10,
     introspection: true,
     budgets: { queryBudgetMs: 5000, mutationBudgetMs: 5000 },
+    unifiedGraphHandler: await plannerFromEnv(),
     plugins: [
       useCallerIdentity({
         partners: [

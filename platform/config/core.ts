@@ -21,6 +21,7 @@ export const coreEnv = {
   UPSTREAM_MAX_RESPONSE_BYTES: envVar(positiveInt(16 * 1024 * 1024), 'Largest vendor response body accepted, in bytes; more is UPSTREAM_BAD_RESPONSE'),
   TOKEN_EXPIRY_MARGIN_S: envVar(nonNegativeInt(60), 'A cached vendor token is dropped this many seconds before the vendor says it expires'),
   TOKEN_LOCK_TTL_MS: envVar(positiveInt(10_000), 'How long one process may hold the cross-process token-fetch lock in Redis'),
+  TOKEN_CACHE_PREFIX: envVar(z.string().min(1).default('switchboard:token:'), 'Redis key prefix of the shared vendor-token cache (and its fetch locks): the processes of one deployment use the same'),
   TOKEN_LOCK_WAIT_MS: envVar(positiveInt(15_000), 'How long a process waits for another process to fetch a token before fetching itself'),
   SUPERGRAPH_PATH: envVar(z.string().default('schema/supergraph.graphql'), 'Supergraph SDL file the gateway serves (composed by npm run compose)'),
   GATEWAY_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection through the gateway (Apollo Sandbox needs it). Unset: on in development, off in production mode'),

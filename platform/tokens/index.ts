@@ -13,7 +13,7 @@ export { createMemoryTokenCache, createRedisTokenCache, withMemoryFallback };
 /** The token provider every vendor client of a process shares: Redis-backed when Redis is configured. */
 export function tokenProviderFromConfig(config: Config, log: Logger, redis?: RedisClient): TokenProvider {
   const memory = createMemoryTokenCache(Date.now, config.CACHE_MAX_ENTRIES);
-  const cache = redis ? withMemoryFallback(createRedisTokenCache(redis), memory, log) : memory;
+  const cache = redis ? withMemoryFallback(createRedisTokenCache(redis, Date.now, config.TOKEN_CACHE_PREFIX), memory, log) : memory;
   return createTokenProvider({
     cache,
     log,

@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis';
 import type { CachedToken, TokenCache } from './token-cache';
 
-const PREFIX = 'switchboard:token:';
-const LOCK_PREFIX = 'switchboard:token-lock:';
+const DEFAULT_PREFIX = 'switchboard:token:';
 
 // Compare-and-delete in one step, so a holder never deletes a lock or token that has since changed hands.
 const DELETE_IF_EQUALS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const DELETE_IF_TOKEN = `local v = redis.call('GET', KEYS[1]) if v and cjson.decode(v).accessToken == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
- * Tokens shared by every process that talks to the same Redis. Entries expire in Redis itself (PX) at
- * the token's own `expiresAt`, so a stale token cannot outlive its lifetime even if no process cleans up.
+ * Tokens shared by every process that talks to the same Redis under the same `prefix` (TOKEN_CACHE_PREFIX).
+ * Entries expire in Redis itself (PX) at the token's own `expiresAt`, so a stale token cannot outlive its
+ * lifetime even if no process cleans up. Fetch locks live beside them (`switchboard:token-lock:` for the default).
  */
-export function createRedisTokenCache(redis: RedisClient, now: () => number = Date.now): TokenCache {
+export function createRedisTokenCache(redis: RedisClient, now: () => number = Date.now, prefix = DEFAULT_PREFIX): TokenCache {
+  const PREFIX = prefix;
+  const LOCK_PREFIX = `${prefix.replace(/:$/, '')}-lock:`;
   return {
     kind: 'redis',
     async get(key) {

@@ -84,4 +84,39 @@ describe('order event feed ordering', () => {
     feed.close();
     await pubsub.close();
   });
+  it('a catch-up (here after a resync) never hands out events at or below where the subscription started', async () => {
+    const orders = createOrderStore(store);
+    const pubsub = createMemoryPubSub();
+    const channel = 'order-events-3';
+    const feed = createOrderEventFeed({ pubsub, channel, orders, log: silentLogger, replayHours: 1, lookbackMs: 60_000 });
+    await store.query(`INSERT INTO orders (id, intake_key, customer_id, auth_mode, status) VALUES ('ord_c', 'k-c', 'M3', 'none', 'RECEIVED')`);
+    const insert = async (status: string): Promise<OrderEvent> => {
+      const { rows } = await store.query<{ id: string; at: Date }>(`INSERT INTO order_events (order_id, customer_id, status) VALUES ('ord_c', 'M3', $1) RETURNING id, at`, [status]);
+      return { eventId: String(rows[0]!.id), orderId: 'ord_c', customerId: 'M3', status: status as OrderEvent['status'], description: null, at: new Date(rows[0]!.at).toISOString() };
+    };
+    // what the client received on its previous stream, moments ago (well inside the catch-up's lookback)
+    await insert('RECEIVED');
+    const lastSeen = await insert('VERIFIED');
+    const resumed = await feed.subscribe({ customers: ['M3'], afterEventId: Number(lastSeen.eventId) });
+    const live = await feed.subscribe({ customers: ['M3'] });
+    const got = { resumed: [] as string[], live: [] as string[] };
+    const read = (stream: typeof resumed, into: string[]) =>
+      (async () => {
+        for await (const item of stream) {
+          into.push((item as OrderEvent).status);
+          if (into.length === 2) return;
+        }
+      })();
+    const reading = [read(resumed, got.resumed), read(live, got.live)];
+    await feed.publish(await insert('ACKNOWLEDGED'));
+    // another instance failed to publish from that event on: every subscription reads the store (by id and,
+    // for events committing late, by time) — which also finds RECEIVED and VERIFIED
+    await pubsub.publish(channel, JSON.stringify({ type: 'resync', fromEventId: Number(lastSeen.eventId) + 1 }));
+    await new Promise((r) => setTimeout(r, 300));
+    await feed.publish(await insert('DELIVERED'));
+    await Promise.all(reading);
+    expect(got).toEqual({ resumed: ['ACKNOWLEDGED', 'DELIVERED'], live: ['ACKNOWLEDGED', 'DELIVERED'] });
+    feed.close();
+    await pubsub.close();
+  });
 });

@@ -198,6 +198,10 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     let ended = false;
     let floor = 0;
     let floorAt: string | null = null;
+    // where the subscription starts: `afterEventId`, or the newest event when a live one began. Nothing at
+    // or below it is handed out — a catch-up's lookback window (by commit time, not id) and a late echo
+    // may carry such events, which came before the subscription (a resuming client received them already)
+    let start = 0;
     // the last event the client has actually taken (next()); the resume point an interruption names, since
     // events still queued for it are dropped with the queue
     let taken = 0;
@@ -243,9 +247,9 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
       );
     };
     const give = (e: OrderEvent) => {
-      if (ended || delivered.has(e.eventId)) return;
-      delivered.set(e.eventId, true);
       const id = Number(e.eventId);
+      if (ended || delivered.has(e.eventId) || id <= start) return;
+      delivered.set(e.eventId, true);
       if (id > floor) {
         floor = id;
         floorAt = e.at;
@@ -336,12 +340,12 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     count('order.subscriptions.started');
     try {
       if (filter.afterEventId != null) {
-        floor = taken = filter.afterEventId;
+        floor = taken = start = filter.afterEventId;
         await sub.catchUp();
         replaying = false;
         if (gapSince !== null && !pubsub.live) ensurePolling();
       } else {
-        floor = taken = await orders.lastEventId();
+        floor = taken = start = await orders.lastEventId();
         if (!pubsub.live) {
           sub.startGap();
           ensurePolling();

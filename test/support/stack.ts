@@ -49,6 +49,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // vendor faults per request, so the MMP vehicle and OZmap box caches are off unless a test turns them on
     // (test/vendor-cache.e2e.ts). Regions and the blacklist keep their production default.
     VENDOR_CACHE_PREFIX: `switchboard:test-vendor-cache:${randomUUID()}:`,
+    // Vendor tokens too: a token is cached by the vendor's token URL, and a later stack's sandbox may get a
+    // port an earlier one had — its tokens (valid for hours in the shared Redis) would then be refused once
+    // (401, dropped, fetched again), one vendor call more than a test counts.
+    TOKEN_CACHE_PREFIX: `switchboard:test-token:${randomUUID()}:`,
     MMP_VEHICLE_CACHE_TTL_S: '0',
     COVERAGE_BOX_CACHE_S: '0',
     ...opts.env,
