@@ -86,7 +86,6 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
   wss: WebSocketServer,
   { log, keepAlive = 12_000 }: { log: Logger; keepAlive?: number },
 ): { dispose(): Promise<void> } {
-  const isProd = process.env.NODE_ENV === 'production';
   const onNext = options.onNext;
   const server = makeServer<P, Extra>({
     ...options,
@@ -95,16 +94,18 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
       return Promise.resolve(onNext(ctx, id, payload, args, result)).then((r) => r ?? (shared.has(result) ? (payloadOf(result) as never) : undefined));
     },
   });
-  const closeReason = (err: unknown) => (isProd ? 'Internal server error' : limitReason(err instanceof Error ? err.message : String(err)));
+  // the reason a client sees never carries an internal message (graphql-ws/use/ws shows it outside
+  // NODE_ENV=production); the log has it
+  const closeReason = 'Internal server error';
   wss.options.handleProtocols = handleProtocols;
   wss.once('error', (err) => {
     log.error('graphql-ws: the WebSocket server failed', { err });
-    for (const client of wss.clients) client.close(CloseCode.InternalServerError, closeReason(err));
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, closeReason);
   });
   wss.on('connection', (socket, request) => {
     socket.once('error', (err) => {
       log.warn('graphql-ws: a WebSocket failed', { err });
-      socket.close(CloseCode.InternalServerError, closeReason(err));
+      socket.close(CloseCode.InternalServerError, closeReason);
     });
     let pongWait: NodeJS.Timeout | null = null;
     const pingInterval =
@@ -167,7 +168,7 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
               await cb(String(event));
             } catch (err) {
               log.error('graphql-ws: a message could not be handled', { err });
-              socket.close(CloseCode.InternalServerError, closeReason(err));
+              socket.close(CloseCode.InternalServerError, closeReason);
             }
           }),
       },
@@ -187,6 +188,3 @@ export function serveGraphQLWS<P extends Record<string, unknown> | undefined>(
     },
   };
 }
-
-/** A close reason fits in 123 bytes (RFC 6455). */
-const limitReason = (reason: string) => (Buffer.byteLength(reason) > 123 ? 'Internal server error' : reason);
