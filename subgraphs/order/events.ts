@@ -198,9 +198,9 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
     let ended = false;
     let floor = 0;
     let floorAt: string | null = null;
-    // where the subscription starts: `afterEventId`, or the newest event when a live one began. Nothing at
-    // or below it is handed out — a catch-up's lookback window (by commit time, not id) and a late echo
-    // may carry such events, which came before the subscription (a resuming client received them already)
+    // a resumed subscription's `afterEventId`: nothing at or below it is handed out — its client received
+    // those already, and a catch-up's lookback window (by commit time, not id) or a late echo may carry them.
+    // (A live one keeps 0: an event committed just before it began may still reach it, as before.)
     let start = 0;
     // the last event the client has actually taken (next()); the resume point an interruption names, since
     // events still queued for it are dropped with the queue
@@ -345,7 +345,7 @@ export function createOrderEventFeed(opts: OrderEventFeedOptions) {
         replaying = false;
         if (gapSince !== null && !pubsub.live) ensurePolling();
       } else {
-        floor = taken = start = await orders.lastEventId();
+        floor = taken = await orders.lastEventId();
         if (!pubsub.live) {
           sub.startGap();
           ensurePolling();
