@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildSchema, print } from 'graphql';
+import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { maxDepthRule } from './plugins/use-max-depth';
 import { createTrustedDocuments, parseManifest, TRUSTED_DOCUMENTS_LIMITS } from './trusted-documents';
@@ -16,7 +16,7 @@ describe('trusted documents registry', () => {
     expect(map).toEqual(apollo);
     const registry = createTrustedDocuments(map, schema);
     expect(registry.size).toBe(1);
-    expect(print(registry.get(sha(CARD))!)).toContain('vehicle(plate: $p)');
+    expect(registry.get(sha(CARD))).toBe(CARD);
     expect(registry.get(`sha256:${sha(CARD)}`)).toBe(registry.get(sha(CARD)));
     expect(registry.get(sha('other'))).toBeUndefined();
   });

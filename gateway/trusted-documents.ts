@@ -19,8 +19,8 @@ import { z } from 'zod';
  * the gateway at start instead of failing its clients one by one.
  */
 export interface TrustedDocuments {
-  /** the parsed, validated document registered under `id` (sha256 hex, optionally `sha256:`-prefixed) */
-  get(id: string): DocumentNode | undefined;
+  /** the text registered under `id` (sha256 hex, optionally `sha256:`-prefixed), checked at load */
+  get(id: string): string | undefined;
   readonly size: number;
 }
 
@@ -67,7 +67,7 @@ export function parseManifest(text: string): { id: string; body: string }[] {
  * fragment no operation uses) plus `rules` (the gateway's own). Throws TrustedDocumentsError naming the first bad id.
  */
 export function createTrustedDocuments(entries: { id: string; body: string }[], schema: GraphQLSchema, rules: ValidationRule[] = []): TrustedDocuments {
-  const byId = new Map<string, DocumentNode>();
+  const byId = new Map<string, string>();
   for (const { id, body: text } of entries) {
     const actual = createHash('sha256').update(text).digest('hex');
     if (actual !== id) throw new TrustedDocumentsError(`trusted documents: id ${id} is not the sha256 of its body (${actual})`);
@@ -79,7 +79,7 @@ export function createTrustedDocuments(entries: { id: string; body: string }[], 
     }
     const errors = validate(schema, document, [...specifiedRules, ...rules]);
     if (errors.length) throw new TrustedDocumentsError(`trusted documents: ${id} is not valid against the supergraph: ${errors[0]!.message}`);
-    byId.set(id, document);
+    byId.set(id, text);
   }
   return {
     get: (id) => byId.get(id.startsWith('sha256:') ? id.slice(7) : id),

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from './logger';
 import type { RedisClient } from './redis';
+import { outsideRequestContext } from './request-context';
 
 /**
  * Fan-out of small messages between the processes of a service: Redis pub/sub when Redis is configured
@@ -76,6 +77,11 @@ export function createRedisPubSub(client: RedisClient, log: Logger, opts: { subs
 
   function getSubscriber(): RedisClient {
     if (subscriber) return subscriber;
+    // opened by the first subscription, but its reconnects and log lines belong to no request
+    return outsideRequestContext(openSubscriber);
+  }
+
+  function openSubscriber(): RedisClient {
     const s = client.duplicate();
     subscriber = s;
     s.on('error', (err: Error) => {

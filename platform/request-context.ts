@@ -44,6 +44,14 @@ export function enterRequestContext(ctx: RequestContext): void {
   storage.enterWith(ctx);
 }
 
+/**
+ * Runs `fn` outside any request's context: for long-lived resources a request happens to create (a
+ * shared connection opened on first use), whose later events and log lines belong to no request.
+ */
+export function outsideRequestContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }

@@ -22,8 +22,8 @@ export function documentIdOf(params: { documentId?: unknown; extensions?: Record
 
 /**
  * Trusted documents at the gateway. Any caller may run a registered operation by its id: the registry's
- * parsed document is used as is (no parse; validation still runs, answered from the runtime's cache, so
- * the depth, alias and directive rules and the per-caller access checks apply to it as to any other). A
+ * text is run (parsed and validated as any other, both answered from the runtime's caches, so the depth,
+ * alias and directive rules and the per-caller access checks apply to it as to any other). A
  * partner that opted in may run registered operations only — over HTTP, SSE and graphql-ws alike (the check
  * is on the executed document, after its caller is known): anything else is PERSISTED_QUERY_ID_REQUIRED,
  * and costs no subgraph call. An id the registry does not hold is PERSISTED_QUERY_NOT_IN_LIST. There is no
@@ -49,10 +49,12 @@ export function useTrustedDocuments(opts: TrustedDocumentsOptions): GatewayPlugi
       allowArbitraryOperations: true,
       extractPersistedOperationId: documentIdOf as never,
       getPersistedOperation(id, _request, context) {
-        const document = opts.registry()?.get(id);
-        count(document ? 'gateway.trusted_documents.hit' : 'gateway.trusted_documents.unknown');
-        if (document) registered.add(context);
-        return document ?? null;
+        const body = opts.registry()?.get(id);
+        count(body ? 'gateway.trusted_documents.hit' : 'gateway.trusted_documents.unknown');
+        if (body) registered.add(context);
+        // the text, not the parsed document: Hive Router's planner plans from the operation's text (a parsed
+        // document under a placeholder text answers 500 there); Yoga's parse cache makes it one parse per text
+        return body ?? null;
       },
       customErrors: {
         notFound: { message: 'no registered operation has this id (GATEWAY_TRUSTED_DOCUMENTS)', extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, http: { status: 400 } } },

@@ -28,7 +28,7 @@ export const coreEnv = {
   SUBGRAPH_INTROSPECTION: envVar(optionalBool(), 'Allow schema introspection straight at the subgraph ports (nothing in Switchboard needs it). Unset: on in development, off in production mode'),
   GATEWAY_EXPLORER: envVar(optionalBool(), 'Serve the Apollo Sandbox explorer page on the gateway root. Unset: on in development, off in production mode'),
   GATEWAY_MAX_DEPTH: envVar(positiveInt(12), 'Maximum selection depth of one operation'),
-  GATEWAY_QUERY_PLANNER: envVar(z.enum(['js', 'rust']).default('js'), 'Query planner of the gateway: js (the runtime\'s own) or rust (Hive Router\'s, @graphql-hive/router-runtime; native addon for linux and macOS)'),
+  GATEWAY_QUERY_PLANNER: envVar(z.enum(['js', 'rust']).default('rust'), 'Query planner of the gateway: rust (Hive Router\'s, @graphql-hive/router-runtime: 0.4-0.7x the CPU per request of js; native addon for linux and macOS, glibc) or js (the runtime\'s own: for platforms without the addon)'),
   GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS: envVar(bool(true), 'Merge identical in-flight subgraph queries (same caller, same body) into one subgraph call (the gateway benchmark switches it off for a fair comparison)'),
   GATEWAY_SHARE_SUBSCRIPTIONS: envVar(bool(true), 'Run one subscription per distinct (operation, variables, caller) and hand its events to every such subscriber, so the subgraph executes and serialises each event once (false: one upstream subscription per subscriber)'),
   GATEWAY_SUBSCRIBER_MAX_QUEUED_EVENTS: envVar(positiveInt(1_000), 'Events one client subscription may have waiting at the gateway; past it that subscription ends with EVENTS_INTERRUPTED (and resumeAfterEventId) instead of growing memory'),
