@@ -9,13 +9,13 @@
  *
  *   node --import tsx bench/apollo-gateway.ts <port>     (config from the environment, like every main.ts)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../platform/caller-identity';
 import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
+import { partnerKeyLookup } from './reference-caller';
 import { readSupergraph } from '../gateway/create-gateway';
 
 const { config, log } = bootstrap('apollo-gateway', process.env);
@@ -27,14 +27,7 @@ interface Context {
 
 try {
   if (!Number.isInteger(port) || port <= 0) throw new Error('usage: apollo-gateway.ts <port>');
-  const partners = config.PARTNER_KEYS.map((p) => ({ ...p, hash: Buffer.from(p.keyHash, 'hex') }));
-  const callerOf = (apiKey: string | undefined): CallerIdentity | null => {
-    if (!apiKey) return null;
-    const hash = createHash('sha256').update(apiKey).digest();
-    let found: (typeof partners)[number] | undefined;
-    for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles, scopes: found.scopes, grants: found.grants } : null;
-  };
+  const callerOf = partnerKeyLookup(config.PARTNER_KEYS);
   const urls = new Map(subgraphs.map((s) => [s.name, s.url(config)]));
   const gateway = new ApolloGateway({
     // @apollo/gateway refuses a supergraph linking a `for: SECURITY` feature it does not implement

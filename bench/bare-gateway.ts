@@ -9,13 +9,13 @@
  *
  *   node --import tsx bench/bare-gateway.ts <port>     (config from the environment, like every main.ts)
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { CALLER_HEADER, signCallerIdentity, type CallerIdentity } from '../platform/caller-identity';
 import { bootstrap, fatal, onShutdown } from '../platform/process';
 import { subgraphs } from '../platform/topology';
+import { partnerKeyLookup } from './reference-caller';
 import { readSupergraph, subgraphsIn } from '../gateway/create-gateway';
 
 const { config, log } = bootstrap('bare-gateway', process.env);
@@ -23,14 +23,7 @@ const port = Number(process.argv[2]);
 
 try {
   if (!Number.isInteger(port) || port <= 0) throw new Error('usage: bare-gateway.ts <port>');
-  const partners = config.PARTNER_KEYS.map((p) => ({ ...p, hash: Buffer.from(p.keyHash, 'hex') }));
-  const callerOf = (apiKey: string | null): CallerIdentity | null => {
-    if (!apiKey) return null;
-    const hash = createHash('sha256').update(apiKey).digest();
-    let found: (typeof partners)[number] | undefined;
-    for (const p of partners) if (p.hash.length === hash.length && timingSafeEqual(p.hash, hash)) found = p;
-    return found ? { kind: 'partner', id: found.partnerId, customers: found.customers, roles: found.roles, scopes: found.scopes, grants: found.grants } : null;
-  };
+  const callerOf = partnerKeyLookup(config.PARTNER_KEYS);
   const callers = new WeakMap<Request, CallerIdentity | null>();
   const caller: GatewayPlugin = {
     onRequest({ request }) {

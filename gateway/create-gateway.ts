@@ -36,7 +36,7 @@ export interface GatewayOptions {
   explorer?: ExplorerSetting;
   /** policies added by domains (caller identity, …) */
   plugins?: GatewayPlugin[];
-  /** the query planner and executor: the runtime's JS one (default) or Hive Router's Rust planner (`@graphql-hive/router-runtime`) */
+  /** the query planner and executor: the runtime's JS one (undefined) or Hive Router's Rust planner (`@graphql-hive/router-runtime`; main.ts's default) */
   unifiedGraphHandler?: GatewayConfigSupergraph['unifiedGraphHandler'];
   /** merge identical in-flight subgraph queries (same URL, headers and body) into one call; default on */
   deduplicateSubgraphRequests?: boolean;
