@@ -9,6 +9,7 @@ import { DEV_PARTNER_KEY } from '../platform/config/auth';
 import type { SandboxOrder } from '../vendors/vitec/sandbox/server';
 import { gql, sandboxFaults } from './support/graphql';
 import { startStack, type Stack } from './support/stack';
+import { until } from './support/wait';
 
 /**
  * The Order slice as `npm start` runs it: Vitec sandbox, Order subgraph and gateway as separate processes.
@@ -58,15 +59,6 @@ async function place(customerId: string, authMode: 'token' | 'basic' | 'none') {
 }
 const sandboxOrder = async (vitecOrderId: string) => (await (await fetch(`${vitec}/__sandbox/orders/${vitecOrderId}`)).json()) as SandboxOrder;
 const statusOf = async (id: string, headers = DEV) => (await gql<any>(stack.gatewayUrl, 'query($id: ID!) { order(id: $id) { status } }', { id }, headers)).data?.order?.status as string | undefined;
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const SUB = `subscription($orderId: ID, $after: ID) { orderStatusChanged(orderId: $orderId, afterEventId: $after) { eventId orderId status description order { id customerId status } } }`;
 type Ev = { eventId: string; orderId: string; status: string; order: { customerId: string } };

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { DEV_PARTNER_KEY } from '../platform/config/auth';
 import { metricsUrlOf, scrape } from './support/metrics';
 import { startStack, type Stack } from './support/stack';
+import { until } from './support/wait';
 
 /**
  * Subscription fan-out once per channel (gateway/plugins/use-shared-subscriptions.ts): many subscribers of
@@ -38,15 +39,6 @@ afterAll(async () => {
 
 const gatewayMetric = async (name: string) => (await scrape(metricsUrlOf(stack.gatewayUrl))).value(name);
 const orderSubscriptions = async () => (await scrape(metricsUrlOf(stack.subgraphUrl('order')))).value('switchboard_subscriptions_active', { feed: 'order' });
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function subscribe(apiKey: string, query = SUB, variables?: Record<string, unknown>) {
   const client = createClient({ url: stack.gatewayUrl.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { 'x-api-key': apiKey }, retryAttempts: 0, lazy: true });

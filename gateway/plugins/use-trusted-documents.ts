@@ -1,5 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { defaultExtractPersistedOperationId, usePersistedOperations, type ExtractPersistedOperationId } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
 import type { CallerIdentity } from '../../platform/caller-identity';
 import { ErrorCode } from '../../platform/errors';
@@ -13,12 +13,9 @@ export interface TrustedDocumentsOptions {
   requiredFor: ReadonlySet<string>;
 }
 
-/** The id a client sent: `documentId` (GraphQL-over-HTTP persisted documents) or Apollo's `extensions.persistedQuery.sha256Hash`. */
-export function documentIdOf(params: { documentId?: unknown; extensions?: Record<string, any> }): string | null {
-  if (typeof params.documentId === 'string') return params.documentId;
-  const pq = params.extensions?.persistedQuery;
-  return pq && typeof pq === 'object' && pq.version === 1 && typeof pq.sha256Hash === 'string' ? pq.sha256Hash : null;
-}
+/** The id a client sent: `documentId` (GraphQL-over-HTTP persisted documents) or Apollo's `extensions.persistedQuery.sha256Hash` (Yoga's own extractor). */
+const documentIdOf: ExtractPersistedOperationId = (params, request, context) =>
+  typeof (params as { documentId?: unknown }).documentId === 'string' ? (params as { documentId: string }).documentId : defaultExtractPersistedOperationId(params, request, context);
 
 /**
  * Trusted documents at the gateway. Any caller may run a registered operation by its id: the registry's
@@ -47,7 +44,7 @@ export function useTrustedDocuments(opts: TrustedDocumentsOptions): GatewayPlugi
   return [
     usePersistedOperations({
       allowArbitraryOperations: true,
-      extractPersistedOperationId: documentIdOf as never,
+      extractPersistedOperationId: documentIdOf,
       getPersistedOperation(id, _request, context) {
         const body = opts.registry()?.get(id);
         count(body ? 'gateway.trusted_documents.hit' : 'gateway.trusted_documents.unknown');

@@ -45,6 +45,21 @@ export interface CustomerLoaders {
 }
 
 /**
+ * A loader over a store read that answers every key of a batch at once (one database round), as a Map
+ * keyed by `keyOf`: each key gets its entry, or `missing()` when the store has none.
+ */
+function keyedLoader<K, V>(name: string, read: (keys: readonly K[]) => Promise<Map<string, V>>, keyOf: (key: K) => string, missing: () => V, maxBatchSize?: number) {
+  return new MeasuredDataLoader<K, V, string>(
+    name,
+    async (keys) => {
+      const found = await read(keys);
+      return keys.map((k) => found.get(keyOf(k)) ?? missing());
+    },
+    { cacheKeyFn: keyOf, ...(maxBatchSize ? { maxBatchSize } : {}) },
+  );
+}
+
+/**
  * Built per request (graphql/dataloader's rule: a cache per request, never across callers). A gateway
  * `_entities` call for 50 vehicles reaches the resolvers in one tick, so each loader sees all 50 keys in
  * one batch.
@@ -65,41 +80,11 @@ export function createCustomerLoaders(c: CustomerClients): CustomerLoaders {
       ),
     { maxBatchSize: 100 },
   );
-  const workOrders = new MeasuredDataLoader<string, StoredWorkOrder[]>('customer.workOrders', async (plates) => {
-    const byPlate = await c.carsys.workOrdersByPlates(plates);
-    return plates.map((p) => byPlate.get(p) ?? []);
-  });
-  const persons = new MeasuredDataLoader<PersonKey, StoredPerson | null, string>('customer.persons', 
-    async (keys) => {
-      const found = await c.carsys.personsByKeys(keys);
-      return keys.map((k) => found.get(personKeyOf(k)) ?? null);
-    },
-    { cacheKeyFn: personKeyOf },
-  );
-  const workOrderByNumber = new MeasuredDataLoader<WorkOrderNumberKey, StoredWorkOrder | null, string>(
-    'customer.workOrderByNumber',
-    async (keys) => {
-      const found = await c.carsys.workOrdersByNumbers(keys);
-      return keys.map((k) => found.get(workOrderNumberKeyOf(k)) ?? null);
-    },
-    { cacheKeyFn: workOrderNumberKeyOf, maxBatchSize: 100 },
-  );
-  const workOrdersOfPerson = new MeasuredDataLoader<PersonKey, StoredWorkOrder[], string>(
-    'customer.workOrdersOfPerson',
-    async (keys) => {
-      const found = await c.carsys.workOrdersByPersons(keys, PERSON_WORK_ORDERS_MAX);
-      return keys.map((k) => found.get(personKeyOf(k)) ?? []);
-    },
-    { cacheKeyFn: personKeyOf, maxBatchSize: 100 },
-  );
-  const workOrdersInRange = new MeasuredDataLoader<DealerRangeKey, StoredWorkOrder[], string>(
-    'customer.workOrdersInRange',
-    async (keys) => {
-      const found = await c.carsys.workOrdersByDealerRanges(keys, WORKSHOP_APPOINTMENTS_MAX);
-      return keys.map((k) => found.get(dealerRangeKeyOf(k)) ?? []);
-    },
-    { cacheKeyFn: dealerRangeKeyOf, maxBatchSize: 50 },
-  );
+  const workOrders = keyedLoader('customer.workOrders', (plates: readonly string[]) => c.carsys.workOrdersByPlates(plates), (plate) => plate, () => []);
+  const persons = keyedLoader('customer.persons', (keys: readonly PersonKey[]) => c.carsys.personsByKeys(keys), personKeyOf, () => null as StoredPerson | null);
+  const workOrderByNumber = keyedLoader('customer.workOrderByNumber', (keys: readonly WorkOrderNumberKey[]) => c.carsys.workOrdersByNumbers(keys), workOrderNumberKeyOf, () => null as StoredWorkOrder | null, 100);
+  const workOrdersOfPerson = keyedLoader('customer.workOrdersOfPerson', (keys: readonly PersonKey[]) => c.carsys.workOrdersByPersons(keys, PERSON_WORK_ORDERS_MAX), personKeyOf, (): StoredWorkOrder[] => [], 100);
+  const workOrdersInRange = keyedLoader('customer.workOrdersInRange', (keys: readonly DealerRangeKey[]) => c.carsys.workOrdersByDealerRanges(keys, WORKSHOP_APPOINTMENTS_MAX), dealerRangeKeyOf, (): StoredWorkOrder[] => [], 50);
   let blacklist: Promise<BlacklistIndex> | undefined;
   return {
     mmpClients,
